@@ -1,0 +1,71 @@
+# The Prevent assistant. Run `make help` for the targets. Everything is installed into .venv/ by the
+# project itself; `make run` and `make test` run the set-up first when it is missing or out of date.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+SPACY_PIPELINE := .build/spacy/en_prevent/meta.json
+MODEL := models/prevent.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_PIPELINE)
+
+# No network here and no wish to report usage anywhere: Rasa telemetry stays off.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install train run shell test validate test-stories pytest lint lock clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+install: $(VENV_STAMP) $(SPACY_PIPELINE)  ## Create .venv with pinned dependencies and build the spaCy pipeline
+
+$(VENV_STAMP): pyproject.toml requirements.lock scripts/find-python310
+	@python=$$(scripts/find-python310) || exit 1; \
+	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		echo "Creating $(VENV) with $$python"; rm -rf $(VENV); "$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(BIN)/python -m pip install --quiet --upgrade "pip<25"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+$(SPACY_PIPELINE): $(VENV_STAMP) nlp/entity_patterns.yml prevent_assistant/spacy_pipeline.py
+	$(BIN)/python -m prevent_assistant.spacy_pipeline --patterns nlp/entity_patterns.yml --output $(@D)
+
+$(MODEL): $(TRAINING_INPUTS) | $(VENV_STAMP)
+	$(BIN)/rasa train --fixed-model-name prevent --out models
+
+train: install  ## Train the model (Rasa skips training when nothing changed)
+	$(BIN)/rasa train --fixed-model-name prevent --out models
+
+run: install $(MODEL)  ## Serve the bot and the action server on localhost (trains first if needed)
+	$(BIN)/python -m prevent_assistant.serve --model $(MODEL)
+
+shell: install $(MODEL)  ## Chat with the bot in this terminal
+	$(BIN)/python -m prevent_assistant.serve --model $(MODEL) --shell
+
+test: install $(MODEL) lint validate test-stories pytest  ## Run every check: lint, data validation, conversation tests, pytest
+
+validate: install  ## Rasa's data validation; any warning fails
+	$(BIN)/rasa data validate --fail-on-warnings
+
+test-stories: install $(MODEL)  ## Conversation tests in tests/test_stories.yml; any wrong prediction fails
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+
+pytest: install $(MODEL)  ## Content, model, action and webhook tests
+	$(BIN)/python -m pytest
+
+lint: install  ## ruff on all Python code
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+lock:  ## Re-pin requirements.lock from what is installed in .venv
+	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new && mv requirements.lock.new requirements.lock
+
+clean:  ## Remove everything the targets create (the virtual environment, models, results)
+	rm -rf $(VENV) .build models results var .pytest_cache .ruff_cache
