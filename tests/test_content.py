@@ -1,0 +1,130 @@
+"""House rules for the assistant's words: every myth is answered, linked to its clip and tested in a story;
+answers are short and sourced; links are web links. These read the data files staff edit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import MYTHS, ROOT, load_yaml
+
+from prevent_assistant.evaluation import load_examples
+
+URL = re.compile(r"https?://\S+")
+# Intents whose reply states facts about Prevent (everything but small talk), so the reply must cite a source.
+SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "list_myths"}
+SUPPORT_LINE = "0800 011 3764"
+
+
+def all_texts(responses: dict) -> list[tuple[str, str]]:
+    return [(name, v["text"]) for name, variations in responses.items() for v in variations if "text" in v]
+
+
+def rules_by_intent() -> dict[str, list[str]]:
+    """Intent -> the actions its rule runs (rules that start with a user intent)."""
+    found = {}
+    for rule in load_yaml("data/rules.yml")["rules"]:
+        steps = rule["steps"]
+        if "intent" in steps[0]:
+            found[steps[0]["intent"]] = [s["action"] for s in steps[1:] if "action" in s]
+    return found
+
+
+def clip_variations(responses: dict) -> dict[str, dict]:
+    """Myth -> its variation of utter_clip (selected by the `myth` slot)."""
+    found = {}
+    for variation in responses["utter_clip"]:
+        for condition in variation.get("condition", []):
+            if condition["name"] == "myth":
+                found[condition["value"]] = variation
+    return found
+
+
+@pytest.mark.parametrize("myth", MYTHS)
+def test_every_myth_has_an_answer_a_clip_a_rule_and_a_story(myth, responses, domain):
+    intent = f"myth_{myth}"
+    assert intent in domain["intents"]
+    assert f"utter_myth_{myth}" in responses
+    assert myth in clip_variations(responses), f"no clip entry for {myth} in utter_clip"
+    assert rules_by_intent()[intent] == [f"utter_myth_{myth}", "utter_clip"]
+    story_intents = {
+        step.get("intent") for story in load_yaml("data/stories.yml")["stories"] for step in story["steps"]
+    }
+    assert intent in story_intents, f"no story in data/stories.yml uses {intent}"
+
+
+@pytest.mark.parametrize("myth", MYTHS)
+def test_clip_entry_is_complete_and_its_link_matches_the_text(myth, responses):
+    variation = clip_variations(responses)[myth]
+    clip = variation["custom"]["clip"]
+    assert clip["myth"] == myth
+    for field in ("title", "url", "description", "summary"):
+        assert str(clip.get(field, "")).strip(), f"clip {myth} has no {field}"
+    assert re.fullmatch(r"https?://\S+", clip["url"]), f"clip {myth} link is not http(s): {clip['url']}"
+    assert clip["url"] in variation["text"], "the clip link in `text` and in `custom.clip.url` differ"
+
+
+def test_every_response_is_at_most_60_words(responses):
+    too_long = {name: len(text.split()) for name, text in all_texts(responses) if len(text.split()) > 60}
+    assert not too_long, f"responses over 60 words: {too_long}"
+
+
+def test_every_factual_answer_ends_with_a_source_link(responses):
+    missing = []
+    for intent, actions in rules_by_intent().items():
+        if intent in SMALL_TALK or intent == "nlu_fallback":
+            continue
+        answer = next(a for a in actions if a.startswith("utter_"))
+        if answer == "utter_emergency":  # 999 stands alone; its source is on the message that follows
+            answer = actions[1]
+        for variation in responses[answer]:
+            if not re.search(r"Source: https?://\S+\s*$", variation["text"]):
+                missing.append(answer)
+    assert not missing, f"answers without a closing 'Source: <link>': {missing}"
+
+
+def test_all_links_are_web_links(responses):
+    for name, text in all_texts(responses):
+        for match in re.findall(r"\b[a-z][a-z0-9+.-]*://\S+", text):
+            assert match.startswith(("https://", "http://")), f"{name}: {match}"
+
+
+def test_emergency_puts_999_first_then_the_support_line(responses):
+    actions = rules_by_intent()["emergency"]
+    first = responses[actions[0]]
+    assert all(v["text"].lstrip().startswith("If anyone is in immediate danger") for v in first)
+    assert all("999" in v["text"] for v in first)
+    assert any(SUPPORT_LINE in v["text"] for v in responses[actions[1]])
+
+
+@pytest.mark.parametrize("response", ["utter_support_line", "utter_how_to_refer"])
+def test_support_line_replies_give_number_hours_and_anonymity(response, responses):
+    text = responses[response][0]["text"]
+    assert SUPPORT_LINE in text
+    assert "9am to 5pm every day" in text
+    assert "don't have to give your name" in text
+
+
+def test_the_support_line_number_is_the_verified_one(responses):
+    """Guard against a mistyped number anywhere: every 0800 number is one of the two verified lines."""
+    for name, text in all_texts(responses):
+        for number in re.findall(r"0800[\d ]{6,9}\d", text):
+            assert number.strip() in {SUPPORT_LINE, "0800 789 321"}, f"{name}: unknown number {number}"
+
+
+def test_held_out_data_is_not_in_training_data():
+    train = {text.lower() for text, _ in load_examples(ROOT / "data" / "nlu.yml")}
+    # Small talk ("thank you so much", "bye for now") has too few wordings to keep apart; see the file header.
+    small_talk = {"greet", "goodbye", "thank", "affirm", "deny"}
+    holdout = load_examples(ROOT / "tests" / "nlu_holdout.yml")
+    leaked = [text for text, intent in holdout if text.lower() in train and intent not in small_talk]
+    assert leaked == []
+
+
+def test_training_data_meets_the_minimum_counts():
+    counts: dict[str, int] = {}
+    for _, intent in load_examples(ROOT / "data" / "nlu.yml"):
+        counts[intent] = counts.get(intent, 0) + 1
+    for intent, count in counts.items():
+        minimum = 40 if intent.startswith("myth_") else 25
+        assert count >= minimum, f"{intent} has {count} examples; at least {minimum} needed"
