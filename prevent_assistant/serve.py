@@ -63,8 +63,9 @@ def _endpoints_for(actions_url: str, base: Path) -> Path:
 
 
 def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, not SIGINT: a child started from a background job inherits an ignored SIGINT."""
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+        process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -80,8 +81,12 @@ def running_stack(
     log_dir: Path | None = None,
     timeout: float = 180.0,
     project_root: Path = PROJECT_ROOT,
+    with_rasa_server: bool = True,
 ) -> Iterator[Stack]:
-    """Run both servers for the duration of the `with` block; their output goes to `log_dir` if given."""
+    """Run both servers for the duration of the `with` block; their output goes to `log_dir` if given.
+
+    `with_rasa_server=False` starts the action server alone, for `rasa shell`, which runs its own server.
+    """
     actions_url = f"http://127.0.0.1:{actions_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     endpoints = _endpoints_for(actions_url, project_root)
@@ -103,6 +108,10 @@ def running_stack(
                 actions_cmd, cwd=project_root, stdout=output("actions"), stderr=subprocess.STDOUT
             )
         )
+        _wait_until_up(f"{actions_url}/health", processes[0], timeout)
+        if not with_rasa_server:
+            yield Stack(rasa_url="", actions_url=actions_url)
+            return
         server_cmd = [
             rasa, "run", "--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1",
             "--credentials", "credentials.yml", "--endpoints", str(endpoints),
@@ -110,7 +119,6 @@ def running_stack(
         processes.append(
             subprocess.Popen(server_cmd, cwd=project_root, stdout=output("rasa"), stderr=subprocess.STDOUT)
         )
-        _wait_until_up(f"{actions_url}/health", processes[0], timeout)
         _wait_until_up(f"{rasa_url}/", processes[1], timeout)
         yield Stack(rasa_url=rasa_url, actions_url=actions_url)
     finally:
@@ -135,13 +143,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.model.exists():
         print(f"error: no trained model at {args.model}; run `make train` first", file=sys.stderr)
         return 1
-    # A service manager stops us with SIGTERM: shut both servers down as cleanly as for Ctrl+C.
+    # Ctrl+C, a service manager's SIGTERM, or SIGINT to a background job: shut both servers down cleanly.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     log_dir = PROJECT_ROOT / "var" / "log"
     try:
-        with running_stack(args.model, args.port, args.actions_port, log_dir) as stack:
+        with running_stack(
+            args.model, args.port, args.actions_port, log_dir, with_rasa_server=not args.shell
+        ) as stack:
             if args.shell:
-                return _chat_in_terminal(args.model, stack)
+                return _chat_in_terminal(args.model, stack, args.port)
             print(
                 "\nThe Prevent assistant is running.\n"
                 f"  Chat over HTTP:     curl -s {stack.webhook_url} "
@@ -161,9 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _chat_in_terminal(model: Path, stack: Stack) -> int:
+def _chat_in_terminal(model: Path, stack: Stack, port: int) -> int:
     endpoints = _endpoints_for(stack.actions_url, PROJECT_ROOT)
     shell = [str(VENV_BIN / "rasa"), "shell", "--model", str(model), "--endpoints", str(endpoints)]
+    shell += ["--port", str(port)]
     try:
         return subprocess.call(shell, cwd=PROJECT_ROOT)
     finally:
