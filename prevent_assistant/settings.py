@@ -1,0 +1,53 @@
+"""Runtime settings: the database URL from the environment, the rest from settings.yml.
+
+One URL serves both Rasa's tracker store and the project's own tables, so a deployment changes one
+variable to move from the embedded SQLite default to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = PROJECT_ROOT / "settings.yml"
+DATABASE_URL_VARIABLE = "DATABASE_URL"
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'prevent.db'}"
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def database_url() -> str:
+    """DATABASE_URL if set, else the SQLite file under var/ (created on first use)."""
+    url = os.environ.get(DATABASE_URL_VARIABLE, "").strip() or DEFAULT_DATABASE_URL
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30d', '12h', '2w' -> timedelta; anything else is a ValueError with a readable message."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"'{text}' is not a duration; use a number and h, d or w, such as 30d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+@lru_cache(maxsize=1)
+def _file() -> dict[str, Any]:
+    return yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8")) or {}
+
+
+def retention() -> timedelta:
+    return parse_duration(_file().get("retention", "30d"))
+
+
+def handoff_transcript_turns() -> int:
+    return int(_file().get("handoff_transcript_turns", 12))

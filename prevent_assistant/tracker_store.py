@@ -1,0 +1,67 @@
+"""Rasa's SQL tracker store, on the project's DATABASE_URL, storing people's messages redacted.
+
+Configured in endpoints.yml. Redaction happens as events are written, so the model still classified the
+original words, but names, numbers and addresses never reach the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
+
+from prevent_assistant.redaction import redact
+from prevent_assistant.settings import database_url
+
+
+def redacted(event: Event) -> Event:
+    """A copy of a user message with its text redacted; other events are the bot's own and pass unchanged."""
+    if not isinstance(event, UserUttered) or not event.text:
+        return event
+    text = redact(event.text)
+    return UserUttered(
+        text=text,
+        intent=event.intent,
+        entities=event.entities,
+        parse_data={**event.parse_data, "text": text},
+        timestamp=event.timestamp,
+        input_channel=event.input_channel,
+        message_id=event.message_id,
+        metadata=event.metadata,
+    )
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that takes its connection from DATABASE_URL and redacts user text on save."""
+
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        event_broker: EventBroker | None = None,
+        url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.pop("host", None)  # Rasa passes endpoints.yml's `url` as `host`; the URL is ours to read.
+        parsed = make_url(url or database_url())
+        super().__init__(
+            domain=domain,
+            dialect=parsed.drivername,
+            host=parsed.host,
+            port=parsed.port,
+            db=parsed.database,
+            username=parsed.username,
+            password=parsed.password,
+            event_broker=event_broker,
+            query=dict(parsed.query) or None,
+            **kwargs,
+        )
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        for event in super()._additional_events(session, tracker):
+            yield redacted(event)

@@ -1,0 +1,81 @@
+"""Conversation storage through Rasa's SQL tracker store (redacted on save) and the retention purge."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from prevent_assistant.db import engine_for
+from prevent_assistant.db.handoffs import create_handoff, list_handoffs, set_status
+from prevent_assistant.db.models import Handoff, utc_now
+from prevent_assistant.db.retention import purge
+from prevent_assistant.tracker_store import RedactingSQLTrackerStore
+
+PERSONAL = "my daughter Aisha Khan lives at 12 Acacia Avenue, M1 1AE, email aisha.k@example.com"
+
+
+def conversation(sender: str, text: str, timestamp: float | None = None) -> DialogueStateTracker:
+    at = timestamp or time.time()
+    events = [
+        ActionExecuted("action_listen", timestamp=at),
+        UserUttered(text, intent={"name": "how_to_refer", "confidence": 0.9}, timestamp=at),
+        BotUttered("Call the ACT Early Support Line on 0800 011 3764.", timestamp=at),
+    ]
+    return DialogueStateTracker.from_events(sender, events)
+
+
+def stored_rows(url: str, sender: str) -> list[str]:
+    with engine_for(url).connect() as connection:
+        return list(
+            connection.execute(
+                sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender}
+            ).scalars()
+        )
+
+
+def test_user_text_is_redacted_before_it_is_written(database):
+    store = RedactingSQLTrackerStore(domain=Domain.empty(), url=database)
+    tracker = conversation("redact-me", PERSONAL)
+    asyncio.run(store.save(tracker))
+    raw = " ".join(stored_rows(database, "redact-me"))
+    for secret in ("Aisha", "Khan", "12 Acacia Avenue", "M1 1AE", "aisha.k@example.com"):
+        assert secret not in raw, f"{secret!r} reached the database"
+    assert tracker.latest_message.text == PERSONAL  # the in-memory tracker (what NLU saw) is untouched
+    restored = asyncio.run(store.retrieve("redact-me"))
+    user = next(e for e in restored.events if isinstance(e, UserUttered))
+    assert user.intent_name == "how_to_refer"
+    assert "my daughter" in user.text and "Aisha" not in user.text
+    assert json.loads(stored_rows(database, "redact-me")[1])["parse_data"]["text"] == user.text
+
+
+def test_purge_deletes_old_conversations_whole_and_old_closed_handoffs(database):
+    store = RedactingSQLTrackerStore(domain=Domain.empty(), url=database)
+    old = time.time() - 40 * 86400
+    asyncio.run(store.save(conversation("old-conversation", "is prevent spying", timestamp=old)))
+    asyncio.run(store.save(conversation("recent-conversation", "is prevent spying")))
+    for status in ("closed", "new"):
+        handoff = create_handoff(f"c-{status}", "rest", [], [], url=database)
+        set_status(handoff.reference, status, url=database)
+    with engine_for(database).begin() as connection:  # age both handoffs past the period
+        connection.execute(sa.update(Handoff.__table__).values(created_at=utc_now() - timedelta(days=40)))
+
+    report = purge(timedelta(days=30), url=database)
+    assert (report.conversations, report.events, report.handoffs) == (1, 3, 1)
+    assert stored_rows(database, "old-conversation") == []
+    assert len(stored_rows(database, "recent-conversation")) == 3
+    assert [h.status for h in list_handoffs(url=database)] == ["new"]  # open handoffs wait to be closed
+
+    again = purge(timedelta(days=30), url=database)
+    assert (again.conversations, again.events, again.handoffs) == (0, 0, 0)
+
+
+def test_purge_on_an_empty_database_reports_nothing(sqlite_url):
+    report = purge(timedelta(days=30), url=sqlite_url)
+    assert (report.conversations, report.events, report.handoffs) == (0, 0, 0)
