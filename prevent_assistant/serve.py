@@ -22,6 +22,9 @@ from pathlib import Path
 
 import yaml
 
+from prevent_assistant.db.migrate import upgrade
+from prevent_assistant.settings import DATABASE_URL_VARIABLE, database_url
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
@@ -82,11 +85,18 @@ def running_stack(
     timeout: float = 180.0,
     project_root: Path = PROJECT_ROOT,
     with_rasa_server: bool = True,
+    database: str | None = None,
+    action_server_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Run both servers for the duration of the `with` block; their output goes to `log_dir` if given.
 
+    Migrations are applied to `database` (default: DATABASE_URL) first; both servers use it.
     `with_rasa_server=False` starts the action server alone, for `rasa shell`, which runs its own server.
+    `action_server_env` overrides environment variables for the action server only.
     """
+    database = database or database_url()
+    upgrade(database)
+    env = {**os.environ, DATABASE_URL_VARIABLE: database}
     actions_url = f"http://127.0.0.1:{actions_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     endpoints = _endpoints_for(actions_url, project_root)
@@ -105,7 +115,11 @@ def running_stack(
         actions_cmd = [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)]
         processes.append(
             subprocess.Popen(
-                actions_cmd, cwd=project_root, stdout=output("actions"), stderr=subprocess.STDOUT
+                actions_cmd,
+                cwd=project_root,
+                env={**env, **(action_server_env or {})},
+                stdout=output("actions"),
+                stderr=subprocess.STDOUT,
             )
         )
         _wait_until_up(f"{actions_url}/health", processes[0], timeout)
@@ -117,7 +131,9 @@ def running_stack(
             "--credentials", "credentials.yml", "--endpoints", str(endpoints),
         ]  # fmt: skip
         processes.append(
-            subprocess.Popen(server_cmd, cwd=project_root, stdout=output("rasa"), stderr=subprocess.STDOUT)
+            subprocess.Popen(
+                server_cmd, cwd=project_root, env=env, stdout=output("rasa"), stderr=subprocess.STDOUT
+            )
         )
         _wait_until_up(f"{rasa_url}/", processes[1], timeout)
         yield Stack(rasa_url=rasa_url, actions_url=actions_url)
@@ -158,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"  Chat over HTTP:     curl -s {stack.webhook_url} "
                 '-d \'{"sender": "me", "message": "is prevent spying?"}\'\n'
                 "  Chat in a terminal: make shell (in another terminal)\n"
+                "  Look up a handoff:  .venv/bin/prevent-assistant handoff list\n"
+                f"  Database:           {database_url()}\n"
                 f"  Server logs:        {log_dir}\n"
                 "Press Ctrl+C to stop.",
                 flush=True,

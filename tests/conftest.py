@@ -6,7 +6,9 @@ import asyncio
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -74,9 +76,81 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+LOG_DIR = ROOT / "test-artifacts" / "logs"
+
+
+def start_stack(database: str, **kwargs):
+    """Start a real stack on free ports against `database` (a context manager yielding a Stack)."""
+    return running_stack(
+        _require_model(), free_port(), free_port(), log_dir=LOG_DIR, database=database, **kwargs
+    )
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     """A real Rasa server and action server on free localhost ports, as `make run` starts them."""
-    log_dir = ROOT / "test-artifacts" / "logs"
-    with running_stack(_require_model(), free_port(), free_port(), log_dir=log_dir) as running:
+    database = f"sqlite:///{tmp_path_factory.mktemp('db') / 'prevent.db'}"
+    with start_stack(database) as running:
         yield running
+
+
+# --- Databases -------------------------------------------------------------------------------------------
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def migrated(url: str) -> str:
+    from prevent_assistant.db.migrate import upgrade
+
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """A fresh, migrated SQLite database for one test."""
+    return migrated(f"sqlite:///{tmp_path / 'prevent.db'}")
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, migrated database on the machine's PostgreSQL server, dropped afterwards."""
+    import sqlalchemy as sa
+
+    from prevent_assistant.db import engine_for
+
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    name = f"prevent_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error.orig}"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must test against the real server; .ci/run starts it
+        pytest.skip(message)
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield migrated(url)
+    finally:
+        engine_for(url).dispose()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> Iterator[str]:
+    """Each test runs once on the embedded default and once on the production database, both empty."""
+    if request.param == "sqlite":
+        yield migrated(f"sqlite:///{tmp_path / 'prevent.db'}")
+    else:
+        with fresh_postgres_database() as url:
+            yield url

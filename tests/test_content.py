@@ -128,3 +128,14 @@ def test_training_data_meets_the_minimum_counts():
     for intent, count in counts.items():
         minimum = 40 if intent.startswith("myth_") else 25
         assert count >= minimum, f"{intent} has {count} examples; at least {minimum} needed"
+
+
+def test_tel_links_dial_the_number_they_show(responses):
+    """A tel: link must dial exactly the number in its label (a mismatch would send people elsewhere)."""
+    found = 0
+    for name, text in all_texts(responses):
+        for label, target in re.findall(r"\[([^\]]+)\]\((tel:[^)]+)\)", text):
+            found += 1
+            digits = re.sub(r"\D", "", label)
+            assert target == "tel:+44" + digits.removeprefix("0"), f"{name}: {label} -> {target}"
+    assert found >= 3, "the support line should be a tel: link wherever it is offered"

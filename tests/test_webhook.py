@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import ROOT
+from conftest import LOG_DIR
 
 SUPPORT_LINE = "0800 011 3764"
 
@@ -68,5 +68,5 @@ def test_button_payloads_work_through_the_webhook(stack):
 def test_message_text_is_not_written_to_the_server_logs(stack):
     marker = f"my neighbour {uuid.uuid4().hex} is worried"
     assert send(stack, marker).status_code == 200
-    for log in (ROOT / "test-artifacts" / "logs").glob("*.log"):
+    for log in LOG_DIR.glob("*.log"):
         assert marker not in log.read_text(encoding="utf-8", errors="replace"), f"message text in {log.name}"
