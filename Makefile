@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
 SPACY_PIPELINE := .build/spacy/en_prevent/meta.json
 MODEL := models/prevent.tar.gz
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_PIPELINE)
 
 # No network here and no wish to report usage anywhere: Rasa telemetry stays off.
@@ -17,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install train run shell test validate test-stories pytest lint lock clean
+.PHONY: help install train run shell test validate test-stories pytest lint lock clean browser-deps
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -36,6 +37,13 @@ $(VENV_STAMP): pyproject.toml requirements.lock scripts/find-python310
 
 $(SPACY_PIPELINE): $(VENV_STAMP) nlp/entity_patterns.yml prevent_assistant/spacy_pipeline.py
 	$(BIN)/python -m prevent_assistant.spacy_pipeline --patterns nlp/entity_patterns.yml --output $(@D)
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	@touch $@
+
+browser-deps: $(AXE)  ## Chromium (Debian package) and axe-core for the widget's browser tests
+	scripts/install-browser
 
 $(MODEL): $(TRAINING_INPUTS) | $(VENV_STAMP)
 	$(BIN)/rasa train --fixed-model-name prevent --out models
@@ -57,15 +65,15 @@ validate: install  ## Rasa's data validation; any warning fails
 test-stories: install $(MODEL)  ## Conversation tests in tests/test_stories.yml; any wrong prediction fails
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 
-pytest: install $(MODEL)  ## Content, model, action and webhook tests
+pytest: install $(MODEL) browser-deps  ## Content, model, action, storage, webhook and browser tests
 	$(BIN)/python -m pytest
 
 lint: install  ## ruff on all Python code
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --no-cache --check .
 
 lock:  ## Re-pin requirements.lock from what is installed in .venv
 	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new && mv requirements.lock.new requirements.lock
 
 clean:  ## Remove everything the targets create (the virtual environment, models, results)
-	rm -rf $(VENV) .build models results var .pytest_cache .ruff_cache
+	rm -rf $(VENV) .build models results var .pytest_cache .ruff_cache test-artifacts tests/browser/node_modules

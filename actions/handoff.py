@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from prevent_assistant.redaction import redact
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from prevent_assistant.db.handoffs import create_handoff
+from prevent_assistant.redaction import redact
 from prevent_assistant.settings import handoff_transcript_turns
 
 logger = logging.getLogger(__name__)

@@ -65,6 +65,14 @@ def _endpoints_for(actions_url: str, base: Path) -> Path:
     return Path(name)
 
 
+def widget_cors_arguments(project_root: Path) -> list[str]:
+    """`--cors` for the origins allowed to embed the widget, so their browsers' preflights succeed too."""
+    credentials = yaml.safe_load((project_root / "credentials.yml").read_text(encoding="utf-8")) or {}
+    widget = credentials.get("prevent_assistant.widget_channel.WidgetInput") or {}
+    origins = widget.get("allowed_origins") or []
+    return ["--cors", *origins] if origins else []
+
+
 def _stop(process: subprocess.Popen) -> None:
     """SIGTERM, not SIGINT: a child started from a background job inherits an ignored SIGINT."""
     if process.poll() is None:
@@ -129,6 +137,7 @@ def running_stack(
         server_cmd = [
             rasa, "run", "--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1",
             "--credentials", "credentials.yml", "--endpoints", str(endpoints),
+            *widget_cors_arguments(project_root),
         ]  # fmt: skip
         processes.append(
             subprocess.Popen(
@@ -171,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                 return _chat_in_terminal(args.model, stack, args.port)
             print(
                 "\nThe Prevent assistant is running.\n"
+                f"  Open in a browser:  {stack.rasa_url}/webhooks/widget/\n"
                 f"  Chat over HTTP:     curl -s {stack.webhook_url} "
                 '-d \'{"sender": "me", "message": "is prevent spying?"}\'\n'
                 "  Chat in a terminal: make shell (in another terminal)\n"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import MYTHS, ROOT, load_yaml
 
+from conftest import MYTHS, ROOT, load_yaml
 from prevent_assistant.evaluation import load_examples
 
 URL = re.compile(r"https?://\S+")
@@ -78,9 +78,9 @@ def test_every_factual_answer_ends_with_a_source_link(responses):
         if answer == "utter_emergency":  # 999 stands alone; its source is on the message that follows
             answer = actions[1]
         for variation in responses[answer]:
-            if not re.search(r"Source: https?://\S+\s*$", variation["text"]):
+            if not re.search(r"Source: \[[^\]]+\]\(https?://[^)\s]+\)\s*$", variation["text"]):
                 missing.append(answer)
-    assert not missing, f"answers without a closing 'Source: <link>': {missing}"
+    assert not missing, f"answers without a closing 'Source: [site](link)': {missing}"
 
 
 def test_all_links_are_web_links(responses):

@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 import sqlalchemy as sa
-from conftest import LOG_DIR, migrated, start_stack
 from test_cli import CLI
 
 from actions.handoff import wording
+from conftest import LOG_DIR, migrated, start_stack
 from prevent_assistant.db import engine_for
 
 SUPPORT_LINE = "0800 011 3764"

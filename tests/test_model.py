@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MYTHS, ROOT
 
+from conftest import MYTHS, ROOT
 from prevent_assistant.evaluation import evaluate, load_examples
 
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT
 
+from conftest import ROOT
 from prevent_assistant import redaction
 from prevent_assistant.redaction import FAILED, redact
 

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import requests
+
 from conftest import LOG_DIR
 
 SUPPORT_LINE = "0800 011 3764"

@@ -1,0 +1,262 @@
+"""The chat widget in a real browser (Debian's Chromium, driven by Playwright) against the real servers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import MYTHS, ROOT, start_stack
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+LABELS = yaml.safe_load((ROOT / "content" / "widget.yml").read_text(encoding="utf-8"))
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+# Flags for a machine with no network: no background calls home, no sandbox as root.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MYTH_QUESTIONS = {
+    "faith": "isn't prevent just there to target muslims",
+    "spying": "is prevent basically spying on families",
+    "criminalisation": "will a referral give my son a criminal record",
+    "ideology": "does prevent only care about islamist extremism",
+    "views": "can i get referred just for having strong political opinions",
+}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: `make browser-deps` installs Debian's package")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, stack) -> Iterator:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.csp_errors = []
+    opened.on("console", lambda m: "Content Security Policy" in m.text and opened.csp_errors.append(m.text))
+    opened.goto(f"{stack.rasa_url}/webhooks/widget/")
+    yield opened
+    context.close()
+
+
+def launcher(page):
+    return page.get_by_role("button", name=LABELS["launcher_label"])
+
+
+def open_widget(page):
+    launcher(page).click()
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("automated assistant", timeout=30_000)  # the greeting
+    return log
+
+
+def ask(page, text: str) -> None:
+    box = page.get_by_label(LABELS["input_label"])
+    box.fill(text)
+    box.press("Enter")
+
+
+def answer_start(response: str) -> str:
+    return DOMAIN["responses"][response][0]["text"].split(".")[0]
+
+
+@pytest.mark.parametrize("myth", MYTHS)
+def test_each_myth_gets_its_answer_and_clip_card(page, myth):
+    log = open_widget(page)
+    ask(page, MYTH_QUESTIONS[myth])
+    expect(log).to_contain_text(answer_start(f"utter_myth_{myth}"), timeout=30_000)
+    clip = next(
+        v["custom"]["clip"]
+        for v in DOMAIN["responses"]["utter_clip"]
+        if v.get("condition", [{}])[0].get("value") == myth
+    )
+    card = log.get_by_role("article").filter(has_text=clip["title"])
+    expect(card).to_be_visible()
+    link = card.get_by_role("link", name=LABELS["watch_clip_label"])
+    expect(link).to_have_attribute("href", clip["url"])
+    expect(link).to_have_attribute("rel", re.compile(r"\bnoopener\b"))
+    card.get_by_text(LABELS["summary_label"]).click()
+    expect(card).to_contain_text(clip["summary"].split(".")[0])
+    assert page.csp_errors == []
+
+
+def test_asking_for_a_person_shows_a_tel_link(page):
+    log = open_widget(page)
+    ask(page, "can i talk to a real person")
+    tel = log.locator('a[href="tel:+448000113764"]').first
+    expect(tel).to_be_visible(timeout=30_000)
+    expect(tel).to_have_text(re.compile(r"0800 011 3764"))
+    expect(log).to_contain_text(re.compile(r"PRV-[A-Z0-9]{4}"))
+
+
+def test_markup_is_shown_literally_and_never_run(page):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log = open_widget(page)
+    attack = "<img src=x onerror=alert(1)>"
+    ask(page, attack)
+    expect(log.get_by_text(attack, exact=True)).to_be_visible()
+    expect(log.get_by_role("button").first).to_be_visible(timeout=30_000)  # the bot has answered
+    assert log.locator("img").count() == 0
+    assert dialogs == []
+
+
+def test_reload_keeps_the_conversation(page):
+    log = open_widget(page)
+    ask(page, "what is channel")
+    expect(log).to_contain_text(answer_start("utter_what_is_channel"), timeout=30_000)
+    page.reload()
+    log = page.get_by_role("log")
+    if not log.is_visible():
+        launcher(page).click()
+    expect(log).to_contain_text("what is channel")
+    expect(log).to_contain_text(answer_start("utter_what_is_channel"))
+    ask(page, "/affirm")  # the same sender id continues the same conversation on the server
+    expect(log.get_by_role("button").last).to_be_visible(timeout=30_000)
+
+
+def stored_keys(page) -> int:
+    return page.evaluate("() => sessionStorage.length + localStorage.length")
+
+
+@pytest.mark.parametrize("how", ["button", "escape-twice"])
+def test_quick_exit_clears_the_conversation_and_leaves(page, stack, how):
+    page.route(
+        LABELS["quick_exit_url"] + "*",
+        lambda route: route.fulfill(body="<h1>Weather</h1>", content_type="text/html"),
+    )
+    log = open_widget(page)
+    ask(page, "is prevent spying")
+    expect(log).to_contain_text(answer_start("utter_myth_spying"), timeout=30_000)
+    assert stored_keys(page) > 0
+    if how == "button":
+        page.get_by_role("button", name=LABELS["quick_exit_label"]).first.click()
+    else:
+        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")
+    page.wait_for_url(LABELS["quick_exit_url"] + "*")
+    page.goto(f"{stack.rasa_url}/webhooks/widget/")  # same tab, same origin: its storage must be empty
+    assert stored_keys(page) == 0
+    launcher(page).click()
+    expect(page.get_by_role("log")).not_to_contain_text("is prevent spying")
+
+
+def test_dont_keep_option_stores_nothing(page):
+    log = open_widget(page)
+    page.get_by_label(LABELS["keep_label"]).check()
+    ask(page, "what is prevent")
+    expect(log).to_contain_text(answer_start("utter_what_is_prevent"), timeout=30_000)
+    assert stored_keys(page) == 0
+
+
+def test_sender_id_is_random_per_tab(browser, stack):
+    ids = []
+    for _ in range(2):
+        context = browser.new_context()
+        tab = context.new_page()
+        tab.goto(f"{stack.rasa_url}/webhooks/widget/")
+        open_widget(tab)
+        ids.append(tab.evaluate("() => JSON.stringify(sessionStorage)"))
+        context.close()
+    assert ids[0] != ids[1]
+
+
+def test_unreachable_server_shows_the_support_line_and_999(browser, tmp_path):
+    context = browser.new_context()
+    tab = context.new_page()
+    with start_stack(f"sqlite:///{tmp_path / 'prevent.db'}") as doomed:
+        tab.goto(f"{doomed.rasa_url}/webhooks/widget/")
+        open_widget(tab)
+    ask(tab, "hello, is anyone there?")  # the servers have stopped
+    offline = tab.get_by_role("log").locator(".pa-msg--offline")
+    expect(offline.locator('a[href="tel:+448000113764"]')).to_be_visible(timeout=20_000)
+    expect(offline.locator('a[href="tel:999"]')).to_be_visible()
+    expect(tab.get_by_label(LABELS["input_label"])).to_have_value("hello, is anyone there?")  # nothing lost
+    context.close()
+
+
+def test_whole_conversation_with_the_keyboard_only(page):
+    page.keyboard.press("Tab")
+    for _ in range(10):  # tab until the launcher has focus (skip links and page content first)
+        if launcher(page).evaluate("el => el === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    box = page.get_by_label(LABELS["input_label"])
+    expect(box).to_be_focused()
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("automated assistant", timeout=30_000)
+    page.keyboard.type("what is prevent")
+    page.keyboard.press("Enter")
+    expect(log).to_contain_text(answer_start("utter_what_is_prevent"), timeout=30_000)
+    yes = log.get_by_role("button", name="Yes").last
+    for _ in range(40):
+        if yes.evaluate("el => el === document.activeElement"):
+            break
+        page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(log).to_contain_text("Here are five things people often get wrong", timeout=30_000)
+    page.keyboard.press("Escape")
+    expect(launcher(page)).to_be_focused()
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 640), (640, 450)], ids=["320px", "200%-zoom"])
+def test_narrow_and_zoomed_layouts_fit_without_sideways_scrolling(browser, stack, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    tab = context.new_page()
+    tab.goto(f"{stack.rasa_url}/webhooks/widget/")
+    open_widget(tab)
+    assert tab.evaluate("() => document.documentElement.scrollWidth") <= width
+    expect(tab.get_by_label(LABELS["input_label"])).to_be_in_viewport()
+    expect(tab.get_by_role("button", name=LABELS["send_label"])).to_be_in_viewport()
+    context.close()
+
+
+def test_axe_finds_no_serious_or_critical_violations_and_screenshots(browser, stack):
+    results = {}
+    for name, viewport in {"desktop": (1280, 900), "mobile-360": (360, 740)}.items():
+        # bypass_csp lets the test inject axe-core; the page itself is served with the strict policy.
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, bypass_csp=True)
+        tab = context.new_page()
+        tab.goto(f"{stack.rasa_url}/webhooks/widget/")
+        log = open_widget(tab)
+        ask(tab, "is prevent only about muslims")
+        expect(log.get_by_role("article")).to_be_visible(timeout=30_000)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SCREENSHOTS / f"widget-{name}.png"))
+        tab.add_script_tag(path=str(AXE))
+        results[name] = tab.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".filter(v => ['serious', 'critical'].includes(v.impact))"
+            ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
+        )
+        context.close()
+    assert results == {"desktop": [], "mobile-360": []}
+
+
+def test_screenshots_for_the_readme_exist():
+    """The committed copies the README shows; refreshed from test-artifacts/screenshots by hand."""
+    for name in ("desktop", "mobile-360"):
+        assert (ROOT / "docs" / "screenshots" / f"widget-{name}.png").stat().st_size > 10_000
