@@ -46,10 +46,10 @@ browser-deps: $(AXE)  ## Chromium (Debian package) and axe-core for the widget's
 	scripts/install-browser
 
 $(MODEL): $(TRAINING_INPUTS) | $(VENV_STAMP)
-	$(BIN)/rasa train --fixed-model-name prevent --out models
+	$(BIN)/prevent-assistant train
 
-train: install  ## Train the model (Rasa skips training when nothing changed)
-	$(BIN)/rasa train --fixed-model-name prevent --out models
+train: install  ## Validate, then train the model (Rasa skips training when nothing changed)
+	$(BIN)/prevent-assistant train
 
 run: install $(MODEL)  ## Serve the bot and the action server on localhost (trains first if needed)
 	$(BIN)/python -m prevent_assistant.serve --model $(MODEL)
@@ -59,8 +59,9 @@ shell: install $(MODEL)  ## Chat with the bot in this terminal
 
 test: install $(MODEL) lint validate test-stories pytest  ## Run every check: lint, data validation, conversation tests, pytest
 
-validate: install  ## Rasa's data validation; any warning fails
+validate: install  ## Rasa's data validation (any warning fails) and the project's content rules
 	$(BIN)/rasa data validate --fail-on-warnings
+	$(BIN)/prevent-assistant validate
 
 test-stories: install $(MODEL)  ## Conversation tests in tests/test_stories.yml; any wrong prediction fails
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories

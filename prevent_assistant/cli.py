@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,8 +63,158 @@ class Cli(click.Group):
 
 
 @click.group(cls=Cli)
-def main() -> None:
-    """Work with the Prevent assistant's stored data (database: DATABASE_URL, default var/prevent.db)."""
+@click.option(
+    "--project",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The project folder whose data validate, train and test work on.",
+)
+@click.pass_context
+def main(ctx: click.Context, project: Path) -> None:
+    """Keep the Prevent assistant's content current and work with its stored data.
+
+    The database is DATABASE_URL (default var/prevent.db).
+    """
+    ctx.obj = project.resolve()
+
+
+def rasa_command(*args: str) -> list[str]:
+    return [str(Path(sys.executable).parent / "rasa"), *args]
+
+
+def rasa_env() -> dict[str, str]:
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def problems_found(project: Path) -> bool:
+    """Print every content problem, one line each; True when there was at least one."""
+    from prevent_assistant.staff.validation import validate as find_problems
+
+    problems = find_problems(project)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found. Fix them, then run this again.", err=True)
+    return bool(problems)
+
+
+@main.command()
+@click.pass_obj
+def validate(project: Path) -> None:
+    """Check the training data and answers: Rasa's validation plus the project's content rules."""
+    if problems_found(project):
+        sys.exit(1)
+    click.echo("No problems found.")
+
+
+@main.command()
+@click.pass_obj
+def train(project: Path) -> None:
+    """Validate, then train a new model into models/prevent.tar.gz (refuses if validation fails)."""
+    if problems_found(project):
+        click.echo("Not training: the data has problems (listed above).", err=True)
+        sys.exit(1)
+    click.echo("Data is valid. Training (about a minute)...")
+    command = rasa_command("train", "--fixed-model-name", "prevent", "--out", "models")
+    code = subprocess.call(command, cwd=project, env=rasa_env())
+    if code != 0:
+        fail("training failed; the messages above say why", code)
+    click.echo(f"Model ready: {project / 'models' / 'prevent.tar.gz'}")
+
+
+@main.command("test")
+@click.option("--model", type=click.Path(path_type=Path), default=Path("models/prevent.tar.gz"))
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("results"), help="Where the report goes."
+)
+@click.pass_obj
+def test_model(project: Path, model: Path, out: Path) -> None:
+    """Conversation tests, then NLU on the held-out messages; writes results/report.md."""
+    import asyncio
+    import logging
+
+    from prevent_assistant import evaluation
+    from prevent_assistant.staff.report import markdown, write_confusion_matrix
+
+    model, out = project / model, project / out
+    if not model.exists():
+        fail(f"no model at {model}; run `prevent-assistant train` first", EXIT_NOT_FOUND)
+    stories = subprocess.call(
+        rasa_command("test", "core", "--model", str(model), "--stories", "tests/test_stories.yml",
+                     "--fail-on-prediction-errors", "--out", str(out / "stories")),
+        cwd=project, env=rasa_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    click.echo("Conversation tests: " + ("passed" if stories == 0 else f"FAILED (see {out / 'stories'})"))
+
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    agent = Agent.load(str(model))
+    examples = evaluation.load_examples(project / "tests" / "nlu_holdout.yml")
+    result = asyncio.run(evaluation.evaluate(agent, examples))
+    threshold = settings.holdout_macro_f1_threshold()
+    picture = write_confusion_matrix(result, out / "confusion_matrix.png")
+    report = out / "report.md"
+    report.write_text(markdown(result, threshold, picture), encoding="utf-8")
+    macro = result.macro_f1(result.end_to_end)
+    click.echo(f"Held-out intent macro-F1: {macro:.3f} (threshold {threshold:.2f}). Report: {report}")
+    if stories != 0 or macro < threshold:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--model", type=click.Path(dir_okay=False, path_type=Path), help="Default: the newest in models/."
+)
+@click.option("--server", default="http://127.0.0.1:5005", show_default=True, help="The running Rasa server.")
+@click.pass_obj
+def deploy(project: Path, model: Path | None, server: str) -> None:
+    """Load a trained model into the running server, with no restart and no dropped messages."""
+    from prevent_assistant.staff.deploy import DeployError, api_token, newest_model
+    from prevent_assistant.staff.deploy import deploy as load_model
+
+    try:
+        chosen = project / model if model else newest_model(project / "models")
+        if not chosen.exists():
+            raise DeployError(f"no model at {chosen}")
+        click.echo(f"Loading {chosen.name} into {server} (the assistant keeps answering meanwhile)...")
+        model_id = load_model(chosen, server.rstrip("/"), api_token())
+    except DeployError as error:
+        fail(str(error), EXIT_BAD_INPUT)
+    click.echo(f"Deployed: the assistant now runs model {model_id}.")
+
+
+@main.command()
+@click.option("--since", type=Duration(), default="7d", show_default=True, help="How far back to look.")
+@click.option(
+    "--export", type=click.Path(dir_okay=False, path_type=Path), help="Also write an NLU YAML block."
+)
+def review(since: timedelta, export: Path | None) -> None:
+    """Messages the assistant was unsure about, and those that ended in a handoff, by guessed intent."""
+    from prevent_assistant.staff.review import export_nlu, render_text
+    from prevent_assistant.staff.review import review as build_review
+
+    found = build_review(since)
+    click.echo(render_text(found))
+    if export:
+        export.write_text(export_nlu(found), encoding="utf-8")
+        click.echo(f"Wrote {export}: label each example, then paste the block into data/nlu.yml.")
+
+
+@main.command()
+@click.option("--since", type=Duration(), default="30d", show_default=True, help="How far back to look.")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=Path("results/stats.png"))
+def stats(since: timedelta, chart: Path) -> None:
+    """Conversations per day, questions per myth, fallback and handoff rates; also a PNG chart."""
+    from prevent_assistant.staff.stats import render_table, write_chart
+    from prevent_assistant.staff.stats import stats as build_stats
+
+    found = build_stats(since)
+    click.echo(render_table(found))
+    chart.parent.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Chart: {write_chart(found, chart)}")
 
 
 @main.group()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -23,7 +24,12 @@ from pathlib import Path
 import yaml
 
 from prevent_assistant.db.migrate import upgrade
-from prevent_assistant.settings import DATABASE_URL_VARIABLE, database_url
+from prevent_assistant.settings import (
+    API_TOKEN_FILE,
+    API_TOKEN_VARIABLE,
+    DATABASE_URL_VARIABLE,
+    database_url,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -35,6 +41,7 @@ class Stack:
 
     rasa_url: str
     actions_url: str
+    api_token: str = ""
 
     @property
     def webhook_url(self) -> str:
@@ -95,13 +102,17 @@ def running_stack(
     with_rasa_server: bool = True,
     database: str | None = None,
     action_server_env: dict[str, str] | None = None,
+    api_token: str | None = None,
 ) -> Iterator[Stack]:
     """Run both servers for the duration of the `with` block; their output goes to `log_dir` if given.
 
     Migrations are applied to `database` (default: DATABASE_URL) first; both servers use it.
     `with_rasa_server=False` starts the action server alone, for `rasa shell`, which runs its own server.
     `action_server_env` overrides environment variables for the action server only.
+    Rasa's HTTP API (used by `prevent-assistant deploy`) is always on and always behind `api_token`
+    (default: RASA_API_TOKEN, else a random one): it is never reachable without a token.
     """
+    api_token = api_token or os.environ.get(API_TOKEN_VARIABLE) or secrets.token_urlsafe(32)
     database = database or database_url()
     upgrade(database)
     env = {**os.environ, DATABASE_URL_VARIABLE: database}
@@ -137,6 +148,7 @@ def running_stack(
         server_cmd = [
             rasa, "run", "--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1",
             "--credentials", "credentials.yml", "--endpoints", str(endpoints),
+            "--enable-api", "--auth-token", api_token,
             *widget_cors_arguments(project_root),
         ]  # fmt: skip
         processes.append(
@@ -145,7 +157,7 @@ def running_stack(
             )
         )
         _wait_until_up(f"{rasa_url}/", processes[1], timeout)
-        yield Stack(rasa_url=rasa_url, actions_url=actions_url)
+        yield Stack(rasa_url=rasa_url, actions_url=actions_url, api_token=api_token)
     finally:
         for process in reversed(processes):
             _stop(process)
@@ -178,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         ) as stack:
             if args.shell:
                 return _chat_in_terminal(args.model, stack, args.port)
+            _remember_token_for_deploy(stack.api_token)
             print(
                 "\nThe Prevent assistant is running.\n"
                 f"  Open in a browser:  {stack.rasa_url}/webhooks/widget/\n"
@@ -185,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
                 '-d \'{"sender": "me", "message": "is prevent spying?"}\'\n'
                 "  Chat in a terminal: make shell (in another terminal)\n"
                 "  Look up a handoff:  .venv/bin/prevent-assistant handoff list\n"
+                "  Deploy a new model: .venv/bin/prevent-assistant deploy\n"
                 f"  Database:           {database_url()}\n"
                 f"  Server logs:        {log_dir}\n"
                 "Press Ctrl+C to stop.",
@@ -198,6 +212,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the assistant did not start: {error}. See {log_dir} for details.", file=sys.stderr)
         return 1
     return 0
+
+
+def _remember_token_for_deploy(token: str) -> None:
+    """Let `prevent-assistant deploy` on this machine find the token when none is set in the environment."""
+    if os.environ.get(API_TOKEN_VARIABLE):
+        return
+    API_TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
+    API_TOKEN_FILE.touch(mode=0o600, exist_ok=True)
+    API_TOKEN_FILE.chmod(0o600)
+    API_TOKEN_FILE.write_text(token, encoding="utf-8")
 
 
 def _chat_in_terminal(model: Path, stack: Stack, port: int) -> int:

@@ -18,6 +18,10 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "settings.yml"
 DATABASE_URL_VARIABLE = "DATABASE_URL"
+# The token that guards Rasa's HTTP API (model deployment). From the environment in production; `make run`
+# writes a random one here for local use when none is set.
+API_TOKEN_VARIABLE = "RASA_API_TOKEN"
+API_TOKEN_FILE = PROJECT_ROOT / "var" / "api-token"
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'prevent.db'}"
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
@@ -51,3 +55,7 @@ def retention() -> timedelta:
 
 def handoff_transcript_turns() -> int:
     return int(_file().get("handoff_transcript_turns", 12))
+
+
+def holdout_macro_f1_threshold() -> float:
+    return float(_file().get("holdout_macro_f1_threshold", 0.95))

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import socket
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,3 +156,25 @@ def database(request, tmp_path) -> Iterator[str]:
     else:
         with fresh_postgres_database() as url:
             yield url
+
+
+# --- A copy of the project, for commands that edit data or train -----------------------------------------
+CLI = Path(sys.executable).parent / "prevent-assistant"
+PROJECT_FILES = ["domain.yml", "config.yml", "credentials.yml", "endpoints.yml", "settings.yml"]
+PROJECT_DIRS = ["data", "content", "nlp"]
+
+
+@pytest.fixture
+def project_copy(tmp_path) -> Path:
+    """The files staff edit, copied; the built spaCy pipeline linked, as `make install` left it."""
+    copy = tmp_path / "project"
+    copy.mkdir()
+    for name in PROJECT_FILES:
+        shutil.copy(ROOT / name, copy / name)
+    for name in PROJECT_DIRS:
+        shutil.copytree(ROOT / name, copy / name)
+    (copy / "tests").mkdir()
+    for name in ("test_stories.yml", "nlu_holdout.yml"):
+        shutil.copy(ROOT / "tests" / name, copy / "tests" / name)
+    (copy / ".build").symlink_to(ROOT / ".build")
+    return copy

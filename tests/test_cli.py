@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import CLI
 from prevent_assistant.cli import main
 from prevent_assistant.db.handoffs import create_handoff, get_handoff, normalise_reference
-
-CLI = Path(sys.executable).parent / "prevent-assistant"
 
 
 @pytest.fixture
