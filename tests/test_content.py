@@ -1,5 +1,7 @@
 """House rules for the assistant's words: every myth is answered, linked to its clip and tested in a story;
-answers are short and sourced; links are web links. These read the data files staff edit."""
+answers are short and sourced; links are web links. These read the data files staff edit. The rules that
+`prevent-assistant validate` enforces are checked by running it on the real data; the tests below cover the
+rest."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ import pytest
 
 from conftest import MYTHS, ROOT, load_yaml
 from prevent_assistant.evaluation import load_examples
+from prevent_assistant.staff.validation import validate
+from prevent_assistant.staff.validation.content_rules import myth_names
+from prevent_assistant.staff.validation.project import load_project
 
-URL = re.compile(r"https?://\S+")
-# Intents whose reply states facts about Prevent (everything but small talk), so the reply must cite a source.
-SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "list_myths"}
 SUPPORT_LINE = "0800 011 3764"
 
 
@@ -40,47 +42,20 @@ def clip_variations(responses: dict) -> dict[str, dict]:
     return found
 
 
-@pytest.mark.parametrize("myth", MYTHS)
-def test_every_myth_has_an_answer_a_clip_a_rule_and_a_story(myth, responses, domain):
-    intent = f"myth_{myth}"
-    assert intent in domain["intents"]
-    assert f"utter_myth_{myth}" in responses
-    assert myth in clip_variations(responses), f"no clip entry for {myth} in utter_clip"
-    assert rules_by_intent()[intent] == [f"utter_myth_{myth}", "utter_clip"]
-    story_intents = {
-        step.get("intent") for story in load_yaml("data/stories.yml")["stories"] for step in story["steps"]
-    }
-    assert intent in story_intents, f"no story in data/stories.yml uses {intent}"
+def test_the_content_passes_the_validator():
+    """Every myth has an answer, a complete clip entry whose http(s) link matches its text, and a story;
+    responses are at most 60 words; factual answers end with a source link (see staff/validation)."""
+    problems = validate(ROOT, rasa=False)
+    assert problems == [], "prevent-assistant validate found:\n" + "\n".join(str(p) for p in problems)
 
 
 @pytest.mark.parametrize("myth", MYTHS)
-def test_clip_entry_is_complete_and_its_link_matches_the_text(myth, responses):
-    variation = clip_variations(responses)[myth]
-    clip = variation["custom"]["clip"]
-    assert clip["myth"] == myth
-    for field in ("title", "url", "description", "summary"):
-        assert str(clip.get(field, "")).strip(), f"clip {myth} has no {field}"
-    assert re.fullmatch(r"https?://\S+", clip["url"]), f"clip {myth} link is not http(s): {clip['url']}"
-    assert clip["url"] in variation["text"], "the clip link in `text` and in `custom.clip.url` differ"
-
-
-def test_every_response_is_at_most_60_words(responses):
-    too_long = {name: len(text.split()) for name, text in all_texts(responses) if len(text.split()) > 60}
-    assert not too_long, f"responses over 60 words: {too_long}"
-
-
-def test_every_factual_answer_ends_with_a_source_link(responses):
-    missing = []
-    for intent, actions in rules_by_intent().items():
-        if intent in SMALL_TALK or intent == "nlu_fallback":
-            continue
-        answer = next(a for a in actions if a.startswith("utter_"))
-        if answer == "utter_emergency":  # 999 stands alone; its source is on the message that follows
-            answer = actions[1]
-        for variation in responses[answer]:
-            if not re.search(r"Source: \[[^\]]+\]\(https?://[^)\s]+\)\s*$", variation["text"]):
-                missing.append(answer)
-    assert not missing, f"answers without a closing 'Source: [site](link)': {missing}"
+def test_every_myth_is_checked_by_the_validator_and_has_its_rule_and_clip(myth, responses):
+    """The validator checks each myth it finds in domain.yml, but not its rule or its clip's `myth` label."""
+    project, _ = load_project(ROOT)
+    assert myth in myth_names(project), f"the validator does not see myth_{myth} in domain.yml"
+    assert rules_by_intent()[f"myth_{myth}"] == [f"utter_myth_{myth}", "utter_clip"]
+    assert clip_variations(responses)[myth]["custom"]["clip"]["myth"] == myth
 
 
 def test_all_links_are_web_links(responses):
