@@ -38,14 +38,15 @@ def topics(tracker: Tracker) -> list[str]:
 
 def transcript(tracker: Tracker, turns: int) -> list[dict[str, str]]:
     """The last `turns` messages; the person's are redacted (the bot's words hold no one's data)."""
-    lines = []
-    for event in tracker.events:
-        text = event.get("text")
-        if event.get("event") == "user" and text:
-            lines.append({"speaker": "person", "text": redact(text)})
-        elif event.get("event") == "bot" and text:
-            lines.append({"speaker": "assistant", "text": text})
-    return lines[-turns:]
+    speakers = {"user": "person", "bot": "assistant"}
+    recent = [e for e in tracker.events if e.get("event") in speakers and e.get("text")][-turns:]
+    return [
+        {
+            "speaker": speakers[e["event"]],
+            "text": redact(e["text"]) if e["event"] == "user" else e["text"],
+        }
+        for e in recent
+    ]
 
 
 class ActionHandoff(Action):
