@@ -14,17 +14,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from prevent_assistant.db.migrate import upgrade
+from prevent_assistant.processes import ServerProcesses
 from prevent_assistant.settings import (
+    ACTION_SERVER_URL_VARIABLE,
     API_TOKEN_FILE,
     API_TOKEN_VARIABLE,
     DATABASE_URL_VARIABLE,
@@ -37,34 +37,27 @@ VENV_BIN = Path(sys.executable).parent
 
 @dataclass(frozen=True)
 class Stack:
-    """Where the running servers can be reached."""
+    """Where the running servers can be reached, and their processes (for fault tests and the benchmark)."""
 
     rasa_url: str
     actions_url: str
     api_token: str = ""
+    rasa_urls: tuple[str, ...] = ()
+    processes: ServerProcesses | None = field(default=None, compare=False, repr=False)
 
     @property
     def webhook_url(self) -> str:
         return f"{self.rasa_url}/webhooks/rest/webhook"
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
-    """Poll `url` until it answers; fail early if the process died, so errors are not hidden as timeouts."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server for {url} exited with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.5)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+def rasa_process_name(index: int) -> str:
+    """`rasa` for the first Rasa server of a stack, `rasa-2`, `rasa-3`... for further instances."""
+    return "rasa" if index == 0 else f"rasa-{index + 1}"
 
 
 def _endpoints_for(actions_url: str, base: Path) -> Path:
-    """A copy of endpoints.yml pointing at this stack's action server (ports differ between stacks)."""
-    endpoints = yaml.safe_load((base / "endpoints.yml").read_text(encoding="utf-8")) or {}
+    """A copy of `base` pointing at this stack's action server (ports differ between stacks)."""
+    endpoints = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
     endpoints["action_endpoint"] = {"url": f"{actions_url}/webhook"}
     handle, name = tempfile.mkstemp(prefix="endpoints-", suffix=".yml")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
@@ -72,29 +65,18 @@ def _endpoints_for(actions_url: str, base: Path) -> Path:
     return Path(name)
 
 
-def widget_cors_arguments(project_root: Path) -> list[str]:
+def widget_cors_arguments(credentials: Path) -> list[str]:
     """`--cors` for the origins allowed to embed the widget, so their browsers' preflights succeed too."""
-    credentials = yaml.safe_load((project_root / "credentials.yml").read_text(encoding="utf-8")) or {}
-    widget = credentials.get("prevent_assistant.widget_channel.WidgetInput") or {}
+    channels = yaml.safe_load(credentials.read_text(encoding="utf-8")) or {}
+    widget = channels.get("prevent_assistant.widget_channel.WidgetInput") or {}
     origins = widget.get("allowed_origins") or []
     return ["--cors", *origins] if origins else []
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM, not SIGINT: a child started from a background job inherits an ignored SIGINT."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextmanager
 def running_stack(
     model: Path,
-    rasa_port: int = 5005,
+    rasa_port: int | Sequence[int] = 5005,
     actions_port: int = 5055,
     log_dir: Path | None = None,
     timeout: float = 180.0,
@@ -103,12 +85,16 @@ def running_stack(
     database: str | None = None,
     action_server_env: dict[str, str] | None = None,
     api_token: str | None = None,
+    endpoints: Path | None = None,
+    credentials: Path | None = None,
+    rasa_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
-    """Run both servers for the duration of the `with` block; their output goes to `log_dir` if given.
+    """Run the action server and one Rasa server per port in `rasa_port` for the `with` block.
 
-    Migrations are applied to `database` (default: DATABASE_URL) first; both servers use it.
+    Migrations are applied to `database` (default: DATABASE_URL) first; all servers use it.
     `with_rasa_server=False` starts the action server alone, for `rasa shell`, which runs its own server.
-    `action_server_env` overrides environment variables for the action server only.
+    `endpoints` and `credentials` default to the project's files; `deploy/endpoints.yml` gives the
+    multi-instance set-up. `action_server_env` and `rasa_env` add environment variables to one side only.
     Rasa's HTTP API (used by `prevent-assistant deploy`) is always on and always behind `api_token`
     (default: RASA_API_TOKEN, else a random one): it is never reachable without a token.
     """
@@ -117,53 +103,35 @@ def running_stack(
     upgrade(database)
     env = {**os.environ, DATABASE_URL_VARIABLE: database}
     actions_url = f"http://127.0.0.1:{actions_port}"
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
-    endpoints = _endpoints_for(actions_url, project_root)
-    logs = []
-    processes: list[subprocess.Popen] = []
-
-    def output(name: str):
-        if log_dir is None:
-            return None
-        log_dir.mkdir(parents=True, exist_ok=True)
-        logs.append(open(log_dir / f"{name}.log", "ab"))  # noqa: SIM115 - closed in finally
-        return logs[-1]
-
+    rasa_ports = [rasa_port] if isinstance(rasa_port, int) else list(rasa_port)
+    rasa_urls = tuple(f"http://127.0.0.1:{port}" for port in rasa_ports)
+    endpoints_copy = _endpoints_for(actions_url, endpoints or project_root / "endpoints.yml")
+    credentials = credentials or project_root / "credentials.yml"
+    processes = ServerProcesses(cwd=project_root, log_dir=log_dir, timeout=timeout)
     rasa = str(VENV_BIN / "rasa")
     try:
-        actions_cmd = [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)]
-        processes.append(
-            subprocess.Popen(
-                actions_cmd,
-                cwd=project_root,
-                env={**env, **(action_server_env or {})},
-                stdout=output("actions"),
-                stderr=subprocess.STDOUT,
-            )
+        processes.start(
+            "actions",
+            [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+            f"{actions_url}/health",
+            {**env, **(action_server_env or {})},
         )
-        _wait_until_up(f"{actions_url}/health", processes[0], timeout)
         if not with_rasa_server:
-            yield Stack(rasa_url="", actions_url=actions_url)
+            yield Stack(rasa_url="", actions_url=actions_url, processes=processes)
             return
-        server_cmd = [
-            rasa, "run", "--model", str(model), "--port", str(rasa_port), "--interface", "127.0.0.1",
-            "--credentials", "credentials.yml", "--endpoints", str(endpoints),
-            "--enable-api", "--auth-token", api_token,
-            *widget_cors_arguments(project_root),
-        ]  # fmt: skip
-        processes.append(
-            subprocess.Popen(
-                server_cmd, cwd=project_root, env=env, stdout=output("rasa"), stderr=subprocess.STDOUT
-            )
-        )
-        _wait_until_up(f"{rasa_url}/", processes[1], timeout)
-        yield Stack(rasa_url=rasa_url, actions_url=actions_url, api_token=api_token)
+        rasa_server_env = {**env, ACTION_SERVER_URL_VARIABLE: f"{actions_url}/webhook", **(rasa_env or {})}
+        for index, (port, url) in enumerate(zip(rasa_ports, rasa_urls, strict=True)):
+            command = [
+                rasa, "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+                "--credentials", str(credentials), "--endpoints", str(endpoints_copy),
+                "--enable-api", "--auth-token", api_token,
+                *widget_cors_arguments(credentials),
+            ]  # fmt: skip
+            processes.start(rasa_process_name(index), command, f"{url}/", rasa_server_env)
+        yield Stack(rasa_urls[0], actions_url, api_token, rasa_urls, processes)
     finally:
-        for process in reversed(processes):
-            _stop(process)
-        for log in logs:
-            log.close()
-        endpoints.unlink(missing_ok=True)
+        processes.stop_all()
+        endpoints_copy.unlink(missing_ok=True)
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -225,7 +193,7 @@ def _remember_token_for_deploy(token: str) -> None:
 
 
 def _chat_in_terminal(model: Path, stack: Stack, port: int) -> int:
-    endpoints = _endpoints_for(stack.actions_url, PROJECT_ROOT)
+    endpoints = _endpoints_for(stack.actions_url, PROJECT_ROOT / "endpoints.yml")
     shell = [str(VENV_BIN / "rasa"), "shell", "--model", str(model), "--endpoints", str(endpoints)]
     shell += ["--port", str(port)]
     try:

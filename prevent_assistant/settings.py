@@ -18,6 +18,11 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = PROJECT_ROOT / "settings.yml"
 DATABASE_URL_VARIABLE = "DATABASE_URL"
+# Several Rasa instances (or Sanic workers) share conversation locks, and rate-limit counters, in the Redis
+# named here; unset, each process keeps its own in memory (one process, the embedded default).
+REDIS_URL_VARIABLE = "REDIS_URL"
+# Where a Rasa server finds the action server when its endpoints file says `${ACTION_SERVER_URL}`.
+ACTION_SERVER_URL_VARIABLE = "ACTION_SERVER_URL"
 # The token that guards Rasa's HTTP API (model deployment). From the environment in production; `make run`
 # writes a random one here for local use when none is set.
 API_TOKEN_VARIABLE = "RASA_API_TOKEN"

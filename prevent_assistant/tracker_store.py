@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
 from prevent_assistant.redaction import redact
 from prevent_assistant.settings import database_url
@@ -61,6 +63,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             query=dict(parsed.query) or None,
             **kwargs,
         )
+        # Rasa's engine keeps pooled connections without checking them, so after a database restart the
+        # next message would fail on a dead connection. Checking each one as it leaves the pool costs a
+        # round trip and lets the bot recover by itself.
+        url_with_password = self.engine.url
+        self.engine.dispose()
+        self.engine = create_engine(
+            url_with_password, pool_pre_ping=True, **create_engine_kwargs(url_with_password)
+        )
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         for event in super()._additional_events(session, tracker):
