@@ -81,11 +81,14 @@ def free_port() -> int:
 LOG_DIR = ROOT / "test-artifacts" / "logs"
 
 
-def start_stack(database: str, **kwargs):
-    """Start a real stack on free ports against `database` (a context manager yielding a Stack)."""
+def start_stack(database: str, instances: int = 1, **kwargs):
+    """Start a real stack on free ports against `database` (a context manager yielding a Stack), with
+    `instances` Rasa servers."""
+    ports = [free_port() for _ in range(instances)]
     return running_stack(
-        _require_model(), free_port(), free_port(), log_dir=LOG_DIR, database=database, **kwargs
-    )
+        _require_model(), ports if instances > 1 else ports[0], free_port(), log_dir=LOG_DIR,
+        database=database, **kwargs,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
