@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -83,10 +82,6 @@ def rasa_command(*args: str) -> list[str]:
     return [str(Path(sys.executable).parent / "rasa"), *args]
 
 
-def rasa_env() -> dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-
-
 def problems_found(project: Path) -> bool:
     """Print every content problem, one line each; True when there was at least one."""
     from prevent_assistant.staff.validation import validate as find_problems
@@ -117,7 +112,7 @@ def train(project: Path) -> None:
         sys.exit(1)
     click.echo("Data is valid. Training (about a minute)...")
     command = rasa_command("train", "--fixed-model-name", "prevent", "--out", "models")
-    code = subprocess.call(command, cwd=project, env=rasa_env())
+    code = subprocess.call(command, cwd=project, env=settings.rasa_environment())
     if code != 0:
         fail("training failed; the messages above say why", code)
     click.echo(f"Model ready: {project / 'models' / 'prevent.tar.gz'}")
@@ -143,7 +138,7 @@ def test_model(project: Path, model: Path, out: Path) -> None:
     stories = subprocess.call(
         rasa_command("test", "core", "--model", str(model), "--stories", "tests/test_stories.yml",
                      "--fail-on-prediction-errors", "--out", str(out / "stories")),
-        cwd=project, env=rasa_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=project, env=settings.rasa_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     click.echo("Conversation tests: " + ("passed" if stories == 0 else f"FAILED (see {out / 'stories'})"))
 

@@ -29,6 +29,7 @@ from prevent_assistant.settings import (
     API_TOKEN_VARIABLE,
     DATABASE_URL_VARIABLE,
     database_url,
+    rasa_environment,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +102,7 @@ def running_stack(
     api_token = api_token or os.environ.get(API_TOKEN_VARIABLE) or secrets.token_urlsafe(32)
     database = database or database_url()
     upgrade(database)
-    env = {**os.environ, DATABASE_URL_VARIABLE: database}
+    env = {**rasa_environment(), DATABASE_URL_VARIABLE: database}
     actions_url = f"http://127.0.0.1:{actions_port}"
     rasa_ports = [rasa_port] if isinstance(rasa_port, int) else list(rasa_port)
     rasa_urls = tuple(f"http://127.0.0.1:{port}" for port in rasa_ports)

@@ -33,6 +33,12 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 
+def rasa_environment() -> dict[str, str]:
+    """The environment for any Rasa process the project starts. Telemetry off always, not only under
+    `make`: otherwise a crashing server sends its error report to Rasa's Sentry, a third party."""
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
 def database_url() -> str:
     """DATABASE_URL if set, else the SQLite file under var/ (created on first use)."""
     url = os.environ.get(DATABASE_URL_VARIABLE, "").strip() or DEFAULT_DATABASE_URL
