@@ -91,17 +91,6 @@ def test_fifty_concurrent_handoffs_get_fifty_distinct_references_and_rows(live):
         assert sorted(rows) == sorted(references)
 
 
-def test_restarted_server_keeps_the_conversation(database):
-    sender = uuid.uuid4().hex
-    with start_stack(database) as stack:
-        offer = say(stack, sender, "what is prevent")
-        assert offer[-1]["text"] == "Would you like to hear about some common myths about Prevent?"
-    with start_stack(database) as stack:
-        # "yes" only means "show the myths" if the server remembers what it asked before the restart.
-        answer = say(stack, sender, "yes")
-        assert answer[0]["text"].startswith("Here are five things people often get wrong about Prevent")
-
-
 def test_database_down_still_gives_the_number_without_a_reference(sqlite_url):
     unreachable = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:9/unreachable"}
     with start_stack(sqlite_url, action_server_env=unreachable) as stack:
