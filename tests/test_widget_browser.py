@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from limits import parse_many
 
 from conftest import MYTHS, ROOT, start_stack
 
@@ -195,6 +196,25 @@ def test_unreachable_server_shows_the_support_line_and_999(browser, tmp_path):
     expect(offline.locator('a[href="tel:999"]')).to_be_visible()
     expect(tab.get_by_label(LABELS["input_label"])).to_have_value("hello, is anyone there?")  # nothing lost
     context.close()
+
+
+def test_sending_too_fast_shows_the_friendly_message_and_keeps_the_text(page):
+    """Over the per-sender limit in credentials.yml, the server's 429 words appear in the conversation,
+    announced like a reply, and what the person typed goes back in the box."""
+    channel = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
+    limit = parse_many(channel["prevent_assistant.widget_channel.WidgetInput"]["rate_limit"]["per_sender"])[0]
+    log = open_widget(page)  # the greeting was the first message
+    for n in range(limit.amount - 1):
+        ask(page, f"hello {n}")
+    ask(page, "one message too many")
+    notice = log.locator(".pa-msg--limited")
+    expect(notice).to_be_visible(timeout=60_000)
+    expect(notice).to_contain_text(LABELS["assistant_said_label"])  # the hidden prefix of a reply
+    expect(notice).to_contain_text(LABELS["rate_limited_message"].split(".")[0])
+    expect(notice.locator('a[href="tel:999"]')).to_be_visible()
+    expect(page.get_by_label(LABELS["input_label"])).to_have_value("one message too many")
+    expect(log.locator(".pa-msg--user")).to_have_count(limit.amount - 1)  # the refused one is taken back
+    assert page.csp_errors == []
 
 
 def test_whole_conversation_with_the_keyboard_only(page):

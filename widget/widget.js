@@ -60,6 +60,7 @@
    * @property {string} watchClipLabel
    * @property {string} summaryLabel
    * @property {string} offlineMessage
+   * @property {string} rateLimitedMessage used if a 429 arrives without the server's own words
    * @property {string} startMessage
    * @property {string} youSaidLabel      optional: screen-reader prefix for the person's messages
    * @property {string} assistantSaidLabel optional: screen-reader prefix for the assistant's messages
@@ -89,6 +90,7 @@
       watchClipLabel: text('watch_clip_label'),
       summaryLabel: text('summary_label'),
       offlineMessage: text('offline_message'),
+      rateLimitedMessage: text('rate_limited_message'),
       startMessage: text('start_message'),
       youSaidLabel: text('you_said_label'),
       assistantSaidLabel: text('assistant_said_label'),
@@ -432,12 +434,13 @@
   /* ------------------------------------------------------------------------------------------------ */
 
   /**
-   * @typedef {{ok: true, replies: unknown[]} | {ok: false, kind: 'offline'} | {ok: false, kind: 'rejected', error: string}} SendResult
+   * @typedef {{ok: true, replies: unknown[]} | {ok: false, kind: 'offline'} | {ok: false, kind: 'rejected', error: string} | {ok: false, kind: 'limited', message: string}} SendResult
    */
 
   /**
    * POSTs one message. Never throws: every failure becomes a result the UI can explain.
-   * 5xx, network failure and the 10 s timeout all mean "cannot reach"; a 4xx carries the server's reason.
+   * 5xx, network failure and the 10 s timeout all mean "cannot reach"; a 4xx carries the server's reason,
+   * and a 429 (sending too fast) also words for the person, which are shown instead.
    * @param {string} url
    * @param {string} sender
    * @param {string} message
@@ -465,6 +468,10 @@
       }
       if (response.ok) {
         return Array.isArray(body) ? { ok: true, replies: body } : { ok: false, kind: 'offline' };
+      }
+      if (response.status === 429) {
+        const message = body && typeof body.message === 'string' ? body.message : '';
+        return { ok: false, kind: 'limited', message };
       }
       if (response.status >= 400 && response.status < 500 && body && typeof body.error === 'string') {
         return { ok: false, kind: 'rejected', error: body.error };
@@ -794,15 +801,23 @@
     }
 
     /**
-     * A bot-style message that is not part of the conversation (not stored): the offline message with
-     * its phone links, or a server's reason for refusing a message, shown as plain text.
+     * A bot-style message that is not part of the conversation (not stored): the offline message or
+     * the "sending too fast" message, with their phone links, or a server's reason for refusing a
+     * message, shown as plain text. It goes in the log, so screen readers announce it like a reply.
      * @param {SendResult} result
      */
     function renderNotice(result) {
       const bubble = h('p', { class: 'pa-bubble' });
-      if (result.ok === false && result.kind === 'rejected') bubble.textContent = result.error;
-      else appendRichText(bubble, config.offlineMessage);
-      const kind = result.ok === false && result.kind === 'rejected' ? 'pa-msg--error' : 'pa-msg--offline';
+      let kind = 'pa-msg--offline';
+      if (result.ok === false && result.kind === 'rejected') {
+        bubble.textContent = result.error;
+        kind = 'pa-msg--error';
+      } else if (result.ok === false && result.kind === 'limited') {
+        appendRichText(bubble, result.message || config.rateLimitedMessage);
+        kind = 'pa-msg--limited';
+      } else {
+        appendRichText(bubble, config.offlineMessage);
+      }
       const node = h('div', { class: `pa-msg pa-msg--bot ${kind}` }, [
         speakerPrefix(config.assistantSaidLabel),
         bubble,
