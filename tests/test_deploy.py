@@ -11,6 +11,7 @@ import uuid
 import requests
 
 from conftest import CLI, ROOT, start_stack
+from stack_config import project_root_with
 
 CHANGED = (
     "Updated answer about Channel for the deployment test. Source: "
@@ -48,7 +49,9 @@ def test_deploy_swaps_the_model_with_no_failed_request(project_copy, tmp_path):
     outcomes: list[str] = []
     stop = threading.Event()
 
-    with start_stack(f"sqlite:///{tmp_path / 'prevent.db'}") as live:
+    # The stream sends faster than any person from one address; limits are not what this test is about.
+    unlimited = project_root_with(tmp_path / "unlimited", rate_limit={"enabled": False})
+    with start_stack(f"sqlite:///{tmp_path / 'prevent.db'}", project_root=unlimited) as live:
 
         def steady_stream() -> None:
             while not stop.is_set():
