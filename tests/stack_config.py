@@ -1,14 +1,11 @@
-"""Project roots for test stacks that need other channel settings than the project's credentials.yml.
+"""Copies of credentials.yml and endpoints.yml with changes, for test stacks that need other settings.
 
-running_stack reads credentials.yml and endpoints.yml from its `project_root`, so a stack with, say,
-tight rate limits gets a directory holding edited copies of just those two files, and a link to the built
-spaCy pipeline (the model names it by a relative path). Everything else (the model, the actions package,
-content/) comes from the installed project as usual.
+running_stack takes `credentials=` and `endpoints=` files; these write edited copies of the project's
+own, so a stack with, say, tight rate limits differs from `make run` in that one respect only.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +14,21 @@ import yaml
 from conftest import ROOT
 
 
-def project_root_with(
-    directory: Path,
-    rate_limit: dict[str, Any] | None = None,
-    endpoints: dict[str, Any] | None = None,
-) -> Path:
-    """`directory` as a project root: each channel gets `rate_limit`; endpoints.yml gets `endpoints` added."""
-    directory.mkdir(parents=True, exist_ok=True)
+def credentials_with(directory: Path, rate_limit: dict[str, Any]) -> Path:
+    """credentials.yml with every channel's `rate_limit` replaced, written in `directory`."""
     channels = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
-    if rate_limit is not None:
-        for settings in channels.values():
-            settings["rate_limit"] = dict(rate_limit)
-    (directory / "credentials.yml").write_text(yaml.safe_dump(channels), encoding="utf-8")
-    shutil.copy(ROOT / "endpoints.yml", directory / "endpoints.yml")
-    (directory / ".build").symlink_to(ROOT / ".build")
-    if endpoints:
-        merged = {**yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")), **endpoints}
-        (directory / "endpoints.yml").write_text(yaml.safe_dump(merged), encoding="utf-8")
-    return directory
+    for settings in channels.values():
+        settings["rate_limit"] = dict(rate_limit)
+    return _write(directory / "credentials.yml", channels)
+
+
+def endpoints_with(directory: Path, extra: dict[str, Any]) -> Path:
+    """endpoints.yml with the sections in `extra` added or replaced, written in `directory`."""
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    return _write(directory / "endpoints.yml", {**endpoints, **extra})
+
+
+def _write(path: Path, content: dict[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(content), encoding="utf-8")
+    return path

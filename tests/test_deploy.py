@@ -11,7 +11,7 @@ import uuid
 import requests
 
 from conftest import CLI, ROOT, start_stack
-from stack_config import project_root_with
+from stack_config import credentials_with
 
 CHANGED = (
     "Updated answer about Channel for the deployment test. Source: "
@@ -50,8 +50,8 @@ def test_deploy_swaps_the_model_with_no_failed_request(project_copy, tmp_path):
     stop = threading.Event()
 
     # The stream sends faster than any person from one address; limits are not what this test is about.
-    unlimited = project_root_with(tmp_path / "unlimited", rate_limit={"enabled": False})
-    with start_stack(f"sqlite:///{tmp_path / 'prevent.db'}", project_root=unlimited) as live:
+    unlimited = credentials_with(tmp_path / "unlimited", {"enabled": False})
+    with start_stack(f"sqlite:///{tmp_path / 'prevent.db'}", credentials=unlimited) as live:
 
         def steady_stream() -> None:
             while not stop.is_set():

@@ -23,7 +23,7 @@ import yaml
 
 from conftest import LOG_DIR, ROOT, free_port, start_stack
 from prevent_assistant.serve import Stack
-from stack_config import project_root_with
+from stack_config import credentials_with, endpoints_with
 
 CHANNELS = {"rest": "/webhooks/rest/webhook", "widget": "/webhooks/widget/webhook"}
 CREDENTIALS = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
@@ -47,11 +47,9 @@ def message(text: str, sender: str | None = None) -> bytes:
 def public(tmp_path_factory) -> Iterator[tuple[Stack, str]]:
     """A stack with the usual per-sender limit and no effective per-address one; and its database."""
     directory = tmp_path_factory.mktemp("public")
-    root = project_root_with(
-        directory / "project", {"per_sender": "20/minute", "per_address": "100000/minute"}
-    )
+    credentials = credentials_with(directory, {"per_sender": "20/minute", "per_address": "100000/minute"})
     database = f"sqlite:///{directory / 'prevent.db'}"
-    with start_stack(database, project_root=root) as stack:
+    with start_stack(database, credentials=credentials) as stack:
         yield stack, database
 
 
@@ -264,8 +262,8 @@ def failing(tmp_path_factory) -> Iterator[Stack]:
     multi-server deployment lost its lock store)."""
     directory = tmp_path_factory.mktemp("failing")
     lock_store = {"lock_store": {"type": "redis", "url": "127.0.0.1", "port": free_port()}}
-    root = project_root_with(directory / "project", endpoints=lock_store)
-    with start_stack(f"sqlite:///{directory / 'prevent.db'}", project_root=root) as stack:
+    endpoints = endpoints_with(directory, lock_store)
+    with start_stack(f"sqlite:///{directory / 'prevent.db'}", endpoints=endpoints) as stack:
         yield stack
 
 

@@ -32,7 +32,7 @@ from prevent_assistant.rate_limit import REDIS_URL_VARIABLE, RateLimited, RateLi
 from prevent_assistant.rest_channel import GuardedRestInput
 from prevent_assistant.serve import Stack
 from prevent_assistant.widget_channel import WidgetInput
-from stack_config import project_root_with
+from stack_config import credentials_with
 
 CHANNELS = {"rest": "/webhooks/rest/webhook", "widget": "/webhooks/widget/webhook"}
 PER_SENDER, PER_ADDRESS = 3, 10
@@ -52,13 +52,13 @@ def limited(tmp_path_factory) -> Iterator[Stack]:
     """A stack whose channels allow 3 messages a minute per sender and 10 per address, counted in memory."""
     directory = tmp_path_factory.mktemp("limited")
     limits = {"per_sender": f"{PER_SENDER}/minute", "per_address": f"{PER_ADDRESS}/minute"}
-    root = project_root_with(directory / "project", limits)
+    credentials = credentials_with(directory, limits)
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv(REDIS_URL_VARIABLE, raising=False)
         patch.delenv("SANIC_PROXIES_COUNT", raising=False)
         patch.delenv("SANIC_REAL_IP_HEADER", raising=False)
         patch.delenv("SANIC_FORWARDED_SECRET", raising=False)
-        with start_stack(f"sqlite:///{directory / 'prevent.db'}", project_root=root) as stack:
+        with start_stack(f"sqlite:///{directory / 'prevent.db'}", credentials=credentials) as stack:
             yield stack
 
 
