@@ -18,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install train run shell test validate test-stories pytest lint lock clean browser-deps
+.PHONY: help install train run shell test validate test-stories pytest lint lock clean test-deps audit
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -42,8 +42,8 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	@touch $@
 
-browser-deps: $(AXE)  ## Chromium (Debian package) and axe-core for the widget's browser tests
-	scripts/install-browser
+test-deps: $(AXE)  ## Debian packages the tests run (Chromium, nginx) and axe-core for the browser tests
+	scripts/install-test-packages
 
 $(MODEL): $(TRAINING_INPUTS) | $(VENV_STAMP)
 	$(BIN)/prevent-assistant train
@@ -66,12 +66,21 @@ validate: install  ## Rasa's data validation (any warning fails) and the project
 test-stories: install $(MODEL)  ## Conversation tests in tests/test_stories.yml; any wrong prediction fails
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 
-pytest: install $(MODEL) browser-deps  ## Content, model, action, storage, webhook and browser tests
+pytest: install $(MODEL) test-deps  ## Content, model, action, storage, webhook and browser tests
 	$(BIN)/python -m pytest
 
 lint: install  ## ruff on all Python code
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/ruff format --no-cache --check .
+
+# pip-audit lives in a virtual environment of its own, so its dependencies never mix with the locked ones.
+AUDIT_VENV := .build/audit
+$(AUDIT_VENV)/bin/pip-audit: | $(VENV_STAMP)
+	$(BIN)/python -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/python -m pip install --quiet pip-audit==2.10.1
+
+audit: $(AUDIT_VENV)/bin/pip-audit  ## Known vulnerabilities in requirements.lock (needs pypi.org; fails if it cannot check)
+	$(AUDIT_VENV)/bin/python scripts/audit-dependencies requirements.lock
 
 lock:  ## Re-pin requirements.lock from what is installed in .venv
 	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new && mv requirements.lock.new requirements.lock

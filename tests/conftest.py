@@ -161,6 +161,24 @@ def database(request, tmp_path) -> Iterator[str]:
             yield url
 
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The machine's Redis (for lock stores and rate-limit counters shared between servers)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.exceptions.ConnectionError as error:
+        message = f"Redis is not reachable at {REDIS_URL}: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must test against the real server; .ci/run starts it
+        pytest.skip(message)
+    return REDIS_URL
+
+
 # --- A copy of the project, for commands that edit data or train -----------------------------------------
 CLI = Path(sys.executable).parent / "prevent-assistant"
 PROJECT_FILES = ["domain.yml", "config.yml", "credentials.yml", "endpoints.yml", "settings.yml"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import uuid
 from collections import defaultdict
 
@@ -21,7 +20,6 @@ import sqlalchemy as sa
 from conftest import ROOT, start_stack
 from prevent_assistant.db import engine_for
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
 SEQUENTIAL_TURNS = [
     "hello",
     "is prevent spying on people?",
@@ -35,20 +33,6 @@ SIMULTANEOUS_TURNS = [
     "will a referral give me a criminal record?",
 ]
 CONVERSATIONS = 20
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> str:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except redis.exceptions.ConnectionError as error:
-        message = f"Redis is not reachable at {REDIS_URL}: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # CI must test against the real server; .ci/run starts it
-        pytest.skip(message)
-    return REDIS_URL
 
 
 @pytest.fixture(scope="module")

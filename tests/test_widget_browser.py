@@ -42,7 +42,7 @@ MYTH_QUESTIONS = {
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make browser-deps` installs Debian's package")
+        pytest.fail("Chromium is missing: `make test-deps` installs Debian's package")
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
