@@ -121,15 +121,12 @@ class WidgetInput(InputChannel):
 
 
 def cors_headers(origin: str | None) -> dict[str, str]:
-    """Headers for every webhook answer, refusals included, so an embedding site's widget can read them.
+    """Headers for every webhook answer to a site that is allowed to embed the widget, refusals included.
 
-    Preflight (OPTIONS) is answered by Rasa's CORS layer, which `serve` configures from the same list.
+    Access-Control-Allow-Origin and Vary come from Rasa's CORS layer, which `serve` configures from the
+    same allow-list (and which also answers preflight requests): it adds them to every response, so
+    setting them here too would send them twice, and browsers refuse a doubled Allow-Origin.
     """
     if origin is None:
         return {"Cache-Control": "no-store"}
-    return {
-        "Access-Control-Allow-Origin": origin,
-        "Access-Control-Expose-Headers": "Retry-After",
-        "Vary": "Origin",
-        "Cache-Control": "no-store",
-    }
+    return {"Access-Control-Expose-Headers": "Retry-After", "Cache-Control": "no-store"}

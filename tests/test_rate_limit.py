@@ -40,6 +40,7 @@ FRIENDLY = yaml.safe_load((ROOT / "content" / "widget.yml").read_text(encoding="
     "rate_limited_message"
 ]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+EMBEDDING_SITE = "https://www.council.example"
 _addresses = count(10)
 
 
@@ -49,10 +50,14 @@ def new_sender() -> str:
 
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory) -> Iterator[Stack]:
-    """A stack whose channels allow 3 messages a minute per sender and 10 per address, counted in memory."""
+    """A stack whose channels allow 3 messages a minute per sender and 10 per address, counted in memory;
+    the widget may be embedded on EMBEDDING_SITE."""
     directory = tmp_path_factory.mktemp("limited")
     limits = {"per_sender": f"{PER_SENDER}/minute", "per_address": f"{PER_ADDRESS}/minute"}
     credentials = credentials_with(directory, limits)
+    channels = yaml.safe_load(credentials.read_text(encoding="utf-8"))
+    channels["prevent_assistant.widget_channel.WidgetInput"]["allowed_origins"] = [EMBEDDING_SITE]
+    credentials.write_text(yaml.safe_dump(channels), encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv(REDIS_URL_VARIABLE, raising=False)
         patch.delenv("SANIC_PROXIES_COUNT", raising=False)
@@ -105,6 +110,20 @@ def test_a_sender_over_the_limit_gets_429_and_others_are_unaffected(limited, cli
     assert_limited(send(client, limited, channel, sender), "sender")
     other = send(client, limited, channel, new_sender())
     assert other.status_code == 200 and other.json()[0]["text"].startswith("Prevent is not spying")
+
+
+def test_a_site_embedding_the_widget_can_read_its_replies_and_the_429(limited, client):
+    """One Access-Control-Allow-Origin, exactly: browsers refuse a response that carries it twice."""
+    sender, origin = new_sender(), {"Origin": EMBEDDING_SITE}
+    for _ in range(PER_SENDER):
+        replied = send(client, limited, "widget", sender, headers=origin)
+        assert replied.status_code == 200
+        assert replied.headers["Access-Control-Allow-Origin"] == EMBEDDING_SITE
+    refused = send(client, limited, "widget", sender, headers=origin)
+    assert_limited(refused, "sender")
+    assert refused.headers["Access-Control-Allow-Origin"] == EMBEDDING_SITE
+    exposed = refused.headers["Access-Control-Expose-Headers"]  # a list: Rasa's CORS layer adds its own
+    assert "Retry-After" in [name.strip() for name in exposed.split(",")]
 
 
 def test_one_address_is_limited_across_many_sender_ids(limited, client, channel):
