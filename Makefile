@@ -18,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install train run shell test validate test-stories pytest lint lock clean test-deps audit
+.PHONY: help install train run shell test validate test-stories pytest lint lock clean test-deps audit bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -68,6 +68,10 @@ test-stories: install $(MODEL)  ## Conversation tests in tests/test_stories.yml;
 
 pytest: install $(MODEL) test-deps  ## Content, model, action, storage, webhook and browser tests
 	$(BIN)/python -m pytest
+
+bench: install $(MODEL)  ## Benchmark the real stack: latency, load, start-up, memory, NLU vs baseline (BENCH_ARGS=--quick)
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install  ## ruff on all Python code
 	$(BIN)/ruff check --no-cache .

@@ -1,0 +1,288 @@
+"""The results as markdown: every figure beside what it is compared with.
+
+The first table is the one for the README: each target with configuration A and B side by side and whether
+each met it; the webhook beside the in-process parse floor; the model beside the baseline. Detail tables
+follow (every rate tried, latency by kind of turn, CPU per process during each run, memory per process), and
+the JSON file next to this one holds every raw number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _triple(latency: dict[str, Any]) -> str:
+    return f"{_ms(latency['p50'])} / {_ms(latency['p95'])} / {_ms(latency['p99'])} ms"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "" if ok is None else " (met)" if ok else " (**missed**)"
+
+
+def _rate(config: dict[str, Any], rate: float) -> dict[str, Any] | None:
+    return next((r for r in config.get("rates", []) if r["offered_per_s"] == rate), None)
+
+
+def _rasa_memory(config: dict[str, Any]) -> tuple[float, float | None, str]:
+    """(peak RSS summed over the Rasa process and its workers, PSS now summed, how it was counted)."""
+    processes = {k: v for k, v in config["processes_after_load"].items() if k.startswith("rasa")}
+    peak = sum(p["peak_rss_mb"] or 0.0 for p in processes.values())
+    pss = [p["pss_mb"] for p in processes.values()]
+    how = "peak RSS" if len(processes) == 1 else f"peak RSS summed over {len(processes)} processes"
+    return peak, (sum(pss) if all(v is not None for v in pss) else None), how
+
+
+def _header(results: dict[str, Any]) -> list[str]:
+    m, run = results["machine"], results["run"]
+    versions = m["versions"]
+    databases = sorted({c["database"]["engine"] for c in results["configurations"].values()})
+    load = run["load_average_1min"]
+    limit = f", cgroup limit {m['cgroup_cpu_limit']} CPUs" if m["cgroup_cpu_limit"] else ""
+    lines = [
+        f"Measured by `make bench` ({run['kind']} run{', ' + run['label'] if run['label'] else ''}) on "
+        f"{m['date_utc']}, commit `{m['git']['commit'][:10]}` ({m['git']['dirty_files']} files changed in "
+        f"the work tree), in {run['seconds']} s.",
+        "",
+        f"Machine: {m['cpu_model']}, {m['cpu_count']} CPUs ({m['cpus_usable']} usable{limit}), "
+        f"{m['memory_gb']} GB, {m['os']}, kernel {m['kernel']}; Python {versions['python']}, Rasa "
+        f"{versions['rasa']}, rasa-sdk {versions['rasa-sdk']}, Sanic {versions['sanic']}. Database: "
+        f"{', '.join(databases)}, a fresh database per configuration. 1-minute load average: "
+        f"{load['start']} at the start, {load['end']} at the end ({m['cpu_count']} CPUs; above that, other "
+        "work was competing).",
+        "",
+        "Load: aiohttp, open loop. Each message's send time is fixed in advance at the offered rate and "
+        "its latency runs from that time, so queueing counts. Messages belong to scripted multi-turn "
+        "conversations (myths and follow-ups, worried about someone with a handoff, what is Prevent, an "
+        "unclear message, an emergency), each with a fresh sender id, and a person waits for each reply. "
+        "Errors: a non-200, a "
+        f"timeout ({run['options']['timeout']:g} s), a connection error or an empty reply. Each rate runs "
+        f"{run['options']['duration']:g} s after {run['options']['warmup']:g} s of warm-up.",
+        "",
+    ]
+    notes = [c["database"]["note"] for c in results["configurations"].values() if c["database"]["note"]]
+    if notes:
+        lines += [f"**Note:** {notes[0]}", ""]
+    return lines
+
+
+def _main_table(results: dict[str, Any]) -> list[str]:
+    targets = results["targets"]
+    configs = results["configurations"]
+    keys = list(configs)
+    parse = results["floor"]["parse_ms"]
+    titles = {"A": "A: 1 worker", "B": "B: 2 Sanic workers, Redis locks"}
+    lines = [
+        "| measure | target | " + " | ".join(titles.get(k, k) for k in keys) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in keys) + " |",
+    ]
+
+    def row(measure: str, target: str, cells: list[str]) -> None:
+        lines.append(f"| {measure} | {target} | " + " | ".join(cells) + " |")
+
+    row(
+        "REST webhook, one conversation at a time: p50 / p95 / p99",
+        f"p95 ≤ {targets['one_at_a_time_p95_ms']:g} ms",
+        [
+            _triple(c["one_at_a_time"]["latency_ms"])
+            + _verdict(c["one_at_a_time"]["latency_ms"]["p95"] <= targets["one_at_a_time_p95_ms"])
+            for c in configs.values()
+        ],
+    )
+    row("floor: NLU parse of the same messages, in-process", "–", [_triple(parse) for _ in keys])
+    row(
+        "overhead: webhook p95 / parse p95",
+        "–",
+        [f"{c['one_at_a_time']['latency_ms']['p95'] / parse['p95']:.1f}×" for c in configs.values()],
+    )
+    rates = sorted({r["offered_per_s"] for c in configs.values() for r in c["rates"]})
+    fixed = [r for r in rates if r in results["run"]["options"]["rates"]]
+    for rate in fixed:
+        target = f"p95 ≤ {targets['p95_at_20_per_s_ms']:g} ms, 0 errors" if rate == 20 else "–"
+        cells = []
+        for c in configs.values():
+            r = _rate(c, rate)
+            if r is None:
+                cells.append("–")
+                continue
+            ok = (
+                r["errors"] == 0 and r["latency_ms"]["p95"] <= targets["p95_at_20_per_s_ms"]
+                if rate == 20
+                else None
+            )
+            cells.append(f"{_triple(r['latency_ms'])}, {r['errors']} errors" + _verdict(ok))
+        row(f"{rate:g} messages/s offered: p50 / p95 / p99, errors", target, cells)
+    cells = []
+    for c in configs.values():
+        cap = c["capacity"]
+        best = cap["highest_sustained_per_s"]
+        above = (
+            f" ({cap['lowest_not_sustained_per_s']:g} was not)" if cap["lowest_not_sustained_per_s"] else ""
+        )
+        text = f"{best:g} msg/s{above}" if best is not None else f"none tested{above}"
+        cells.append(text + _verdict(best is not None and best >= targets["sustained_per_s"]))
+    row(
+        f"highest rate sustained (p95 ≤ {targets['sustained_p95_ms']:g} ms, no errors)",
+        f"≥ {targets['sustained_per_s']:g} msg/s",
+        cells,
+    )
+    cells = []
+    for c in configs.values():
+        s = c["started"]
+        text = f"{s['rasa_first_reply_s']:.1f} s"
+        worst = s["rasa_first_reply_s"]
+        if s["worker_processes"] > 1:
+            text += f" (all {s['worker_processes']} workers loaded: {s['rasa_all_workers_loaded_s']:.1f} s)"
+            worst = max(worst, s["rasa_all_workers_loaded_s"])
+        cells.append(text + _verdict(worst <= targets["ready_s"]))
+    row("Rasa server start to first webhook reply", f"≤ {targets['ready_s']:g} s", cells)
+    cells = []
+    for c in configs.values():
+        peak, pss, how = _rasa_memory(c)
+        extra = f"; PSS now {pss:.0f} MB" if pss is not None and how != "peak RSS" else ""
+        cells.append(f"{peak:.0f} MB {how}{extra}" + _verdict(peak <= targets["rasa_memory_mb"]))
+    row("Rasa server resident memory after the load", f"≤ {targets['rasa_memory_mb']:g} MB", cells)
+    row(
+        "action server resident memory after the load (peak)",
+        "–",
+        [f"{c['processes_after_load']['actions']['peak_rss_mb']:.0f} MB" for c in configs.values()],
+    )
+    return lines
+
+
+def _model_table(results: dict[str, Any]) -> list[str]:
+    targets, training, nlu = results["targets"], results["training"], results["nlu_quality"]
+    base = nlu["baseline_tfidf_logreg"]
+    parse, predict = results["floor"]["parse_ms"], base["predict_ms"]
+    trained = training["seconds"]
+    training_cell = (
+        f"{trained:.0f} s, peak memory {training['peak_rss_mb']:.0f} MB"
+        + _verdict(trained <= targets["training_s"])
+        if trained is not None
+        else "not trained in this run (model given)"
+    )
+    e2e, clf = nlu["model_end_to_end"], nlu["model_classifier"]
+    return [
+        "| model | target | this run | compared with |",
+        "| --- | --- | --- | --- |",
+        f"| full training, `rasa train --force` | ≤ {targets['training_s']:g} s | {training_cell} | "
+        f"baseline TF-IDF + logistic regression: {base['training_seconds']:.1f} s |",
+        f"| model size | – | {training['model_size_mb']:.1f} MB | – |",
+        f"| held-out intent macro-F1 ({nlu['holdout_examples']} messages, {nlu['intents']} intents) | "
+        f"≥ {targets['holdout_macro_f1']:g} | {e2e['macro_f1']:.3f} end to end (fallback = miss); "
+        f"{clf['macro_f1']:.3f} classifier only | baseline: {base['macro_f1']:.3f} |",
+        f"| held-out accuracy | – | {e2e['accuracy']:.3f} end to end; {clf['accuracy']:.3f} classifier "
+        f"only | baseline: {base['accuracy']:.3f} |",
+        f"| time to understand one message: p50 / p95 | – | {_ms(parse['p50'])} / {_ms(parse['p95'])} ms "
+        f"(Rasa NLU pipeline) | baseline: {_ms(predict['p50'])} / {_ms(predict['p95'])} ms |",
+    ]
+
+
+def _rates_table(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "| config | offered /s | achieved /s | p50 | p95 | p99 | max | errors | wrong replies | held by "
+        "previous reply | CPU, cores: Rasa | actions | PostgreSQL | client | other work | sustained |",
+        "| --- " + "| ---: " * 6 + "| --- " + "| ---: " * 7 + "| --- |",
+    ]
+    for key, config in results["configurations"].items():
+        for r in config["rates"]:
+            cpu = r["cpu_cores"]
+            rasa = sum(v for name, v in cpu.items() if name.startswith("rasa"))
+            errors = ", ".join(f"{n} {cause}" for cause, n in r["errors_by_cause"].items()) or "0"
+            lat = r["latency_ms"]
+            lines.append(
+                f"| {key} | {r['offered_per_s']:g} | {r['achieved_per_s']:g} | {_ms(lat['p50'])} | "
+                f"{_ms(lat['p95'])} | {_ms(lat['p99'])} | {_ms(lat['max'])} | {errors} | "
+                f"{r['unexpected_replies']} | {r['waited_for_previous_reply']} | {rasa:.2f} | "
+                f"{cpu.get('actions', 0):.2f} | {cpu.get('postgres (all)', 0):.2f} | "
+                f"{cpu.get('bench client', 0):.2f} | {cpu.get('other work', 0):.2f} | "
+                f"{'yes' if r['sustained'] else 'no'} |"
+            )
+    return lines
+
+
+def _kinds_table(results: dict[str, Any]) -> list[str]:
+    kinds = sorted({k for c in results["configurations"].values() for k in c["one_at_a_time"]["by_kind_ms"]})
+    lines = [
+        "| config | " + " | ".join(f"{k}: n, p50 / p95" for k in kinds) + " | wrong replies |",
+        "| --- | " + " | ".join("---" for _ in kinds) + " | ---: |",
+    ]
+    for key, config in results["configurations"].items():
+        by_kind = config["one_at_a_time"]["by_kind_ms"]
+        cells = [
+            f"{by_kind[k]['count']}, {_ms(by_kind[k]['p50'])} / {_ms(by_kind[k]['p95'])} ms"
+            if k in by_kind
+            else "–"
+            for k in kinds
+        ]
+        lines.append(
+            f"| {key} | " + " | ".join(cells) + f" | {config['one_at_a_time']['unexpected_replies']} |"
+        )
+    return lines
+
+
+def _memory_table(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "| config | process | RSS now | peak RSS (VmHWM) | PSS now |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for key, config in results["configurations"].items():
+        for name, p in config["processes_after_load"].items():
+            lines.append(f"| {key} | {name} | {p['rss_mb']} MB | {p['peak_rss_mb']} MB | {p['pss_mb']} MB |")
+    return lines
+
+
+def _notes(results: dict[str, Any]) -> list[str]:
+    lines = []
+    for key, config in results["configurations"].items():
+        s = config["started"]
+        lines.append(
+            f"* {key}: {config['title']}. Process tree: {s['worker_processes_note']}. `/` answered after "
+            f"{s['rasa_root_answers_s']:.1f} s (Rasa loads the model before it serves anything); the action "
+            f"server was ready after {s['actions_ready_s']:.1f} s."
+        )
+    limited = results.get("rate_limits_disabled_on") or []
+    lines.append(
+        "* Rate limiting switched off for the run (one client address): "
+        + (", ".join(f"`{name}`" for name in limited) if limited else "no channel in credentials.yml had one")
+        + "."
+    )
+    floor = results["floor"]
+    lines.append(
+        f"* The floor is `Agent.parse_message` on the scripts' {floor['texts']} messages, repeated to "
+        f"{floor['parse_ms']['count']} calls, in the benchmark process with nothing else running. Wrong "
+        "replies are replies without the fragment the script expects (for example a handoff without its "
+        "reference); they are counted, not treated as errors."
+    )
+    if "profile" in results["configurations"].get("A", {}):
+        profile = results["configurations"]["A"]["profile"]
+        lines.append(
+            f"* Profile: py-spy on configuration A at {profile['rate_per_s']:g} messages/s; stacks in "
+            f"`{profile['files']['rasa']}` and `{profile['files']['actions']}`, summary in "
+            f"`{profile['summary_file']}`, findings in `bench/PROFILE.md`."
+        )
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    parts = (
+        ["## Benchmark", ""]
+        + _header(results)
+        + _main_table(results)
+        + [""]
+        + _model_table(results)
+        + ["", "### Every rate tried", ""]
+        + _rates_table(results)
+        + ["", "### One conversation at a time, by kind of turn", ""]
+        + _kinds_table(results)
+        + ["", "### Memory after the load", ""]
+        + _memory_table(results)
+        + ["", "### Notes", ""]
+        + _notes(results)
+    )
+    return "\n".join(parts) + "\n"
