@@ -153,21 +153,32 @@ def refusal(refused: BadRequest, headers: Mapping[str, str] | None = None) -> HT
     )
 
 
+UNAVAILABLE = "the assistant could not answer just now; try again shortly"
+
+
 async def answer(
+    request: Request,
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     message: str,
     sender: str,
     channel: str,
     headers: Mapping[str, str] | None = None,
 ) -> HTTPResponse:
-    """Rasa's replies as a JSON list; 503 with a reason if Rasa fails, so the client knows to try later."""
+    """Rasa's replies as a JSON list; 503 with a reason if Rasa fails, so the client knows to try later.
+
+    A server whose model failed to load keeps running and would answer every message with no replies at
+    all; that is a 503 too, so the widget shows its offline message with the phone numbers instead.
+    """
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None or not agent.is_ready():
+        logger.error("%s message could not be handled: no model is loaded", channel)
+        return response.json({"error": f"{UNAVAILABLE} (no model is loaded)"}, status=503, headers=headers)
     collector = CollectingOutputChannel()
     try:
         await on_new_message(UserMessage(message, collector, sender, input_channel=channel))
     except Exception as error:  # noqa: BLE001 - the client gets a 503, the log gets the cause, not the text
         logger.error("%s message could not be handled: %s", channel, describe_failure(error))
-        unavailable = {"error": "the assistant could not answer just now; try again shortly"}
-        return response.json(unavailable, status=503, headers=headers)
+        return response.json({"error": UNAVAILABLE}, status=503, headers=headers)
     return response.json(collector.messages, headers=headers)
 
 

@@ -62,6 +62,6 @@ class GuardedRestInput(RestInput):
                 )
             except BadRequest as refused:
                 return refusal(refused, headers)
-            return await answer(on_new_message, message, sender, self.name(), headers)
+            return await answer(request, on_new_message, message, sender, self.name(), headers)
 
         return rest

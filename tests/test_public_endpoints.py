@@ -22,7 +22,7 @@ import sqlalchemy as sa
 import yaml
 
 from conftest import LOG_DIR, ROOT, free_port, start_stack
-from prevent_assistant.serve import Stack
+from prevent_assistant.serve import Stack, running_stack
 from stack_config import credentials_with, endpoints_with
 
 CHANNELS = {"rest": "/webhooks/rest/webhook", "widget": "/webhooks/widget/webhook"}
@@ -256,14 +256,20 @@ def test_conversations_and_parsing_need_the_api_token(public):
 
 
 # --- A failure inside Rasa ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def failing(tmp_path_factory) -> Iterator[Stack]:
-    """A stack whose Redis lock store cannot be reached, so Rasa fails on every message (as it would if a
-    multi-server deployment lost its lock store)."""
+@pytest.fixture(scope="module", params=["lock-store-down", "no-model"])
+def failing(request, tmp_path_factory) -> Iterator[Stack]:
+    """A stack on which Rasa cannot answer: its Redis lock store cannot be reached (as if a multi-server
+    deployment lost it), or its model did not load (the server then runs on, with no agent)."""
     directory = tmp_path_factory.mktemp("failing")
-    lock_store = {"lock_store": {"type": "redis", "url": "127.0.0.1", "port": free_port()}}
-    endpoints = endpoints_with(directory, lock_store)
-    with start_stack(f"sqlite:///{directory / 'prevent.db'}", endpoints=endpoints) as stack:
+    database = f"sqlite:///{directory / 'prevent.db'}"
+    if request.param == "lock-store-down":
+        lock_store = {"lock_store": {"type": "redis", "url": "127.0.0.1", "port": free_port()}}
+        servers = start_stack(database, endpoints=endpoints_with(directory, lock_store))
+    else:
+        broken = directory / "broken.tar.gz"
+        broken.write_bytes(b"not a model")
+        servers = running_stack(broken, free_port(), free_port(), log_dir=LOG_DIR, database=database)
+    with servers as stack:
         yield stack
 
 
