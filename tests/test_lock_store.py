@@ -1,0 +1,89 @@
+"""The Redis lock store shared by several Rasa instances: one conversation is handled by one at a time.
+
+Two lock stores (as two instances would have) take turns on the same conversations from two threads, as
+fast as they can; the test records every moment both held the same conversation at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+
+import pytest
+from rasa.core.lock_store import LockError, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+from prevent_assistant.lock_store import RedisURLLockStore
+
+ROUNDS = 150
+
+
+def hammer(stores: list[RedisLockStore], conversations: list[str]) -> list[str]:
+    """Each store, in its own thread, locks each conversation ROUNDS times; returns what went wrong: two
+    holders at once, or a store that lost its ticket (Rasa's LockError)."""
+    holders: dict[str, int] = {conversation: 0 for conversation in conversations}
+    overlaps: list[str] = []
+    guard = threading.Lock()
+
+    async def take_turns(store: RedisLockStore) -> None:
+        try:
+            await turns(store)
+        except LockError as error:
+            overlaps.append(f"lost ticket: {error}")
+
+    async def turns(store: RedisLockStore) -> None:
+        for _ in range(ROUNDS):
+            for conversation in conversations:
+                async with store.lock(conversation, lock_lifetime=5, wait_time_in_seconds=0.001):
+                    with guard:
+                        holders[conversation] += 1
+                        if holders[conversation] > 1:
+                            overlaps.append(conversation)
+                    await asyncio.sleep(0)
+                    with guard:
+                        holders[conversation] -= 1
+
+    threads = [threading.Thread(target=asyncio.run, args=(take_turns(store),)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return overlaps
+
+
+@pytest.fixture
+def stores(redis_url, monkeypatch) -> list[RedisURLLockStore]:
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    prefix = f"test{uuid.uuid4().hex}"
+    return [RedisURLLockStore(EndpointConfig(key_prefix=prefix)) for _ in range(2)]
+
+
+def test_two_instances_never_hold_the_same_conversation_at_once(stores):
+    assert hammer(stores, [f"c{i}" for i in range(3)]) == []
+
+
+def test_rasa_s_own_redis_lock_store_does_let_two_hold_it_which_is_why_the_mutex_exists(stores):
+    """Guards the guard: with the bookkeeping mutex taken away, the same load finds an overlap."""
+    bare = [RedisLockStore.__new__(RedisLockStore) for _ in stores]
+    for plain, store in zip(bare, stores, strict=True):
+        plain.__dict__.update(store.__dict__)
+    assert hammer(bare, [f"c{i}" for i in range(3)]) != []
+
+
+def test_the_url_gives_host_port_database_and_password(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://:s%40cret@cache.internal:6380/3")
+    store = RedisURLLockStore(EndpointConfig(key_prefix="prevent"))
+    options = store.red.connection_pool.connection_kwargs
+    assert (options["host"], options["port"], options["db"], options["password"]) == (
+        "cache.internal", 6380, 3, "s@cret",
+    )  # fmt: skip
+
+
+def test_a_missing_or_wrong_url_is_a_plain_error(monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(ValueError, match="REDIS_URL"):
+        RedisURLLockStore()
+    monkeypatch.setenv("REDIS_URL", "http://127.0.0.1:6379")
+    with pytest.raises(ValueError, match="redis://"):
+        RedisURLLockStore()
