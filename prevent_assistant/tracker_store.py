@@ -6,8 +6,10 @@ original words, but names, numbers and addresses never reach the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
@@ -16,10 +18,31 @@ from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from prevent_assistant.redaction import redact
 from prevent_assistant.settings import database_url
+
+logger = logging.getLogger(__name__)
+Result = TypeVar("Result")
+
+
+class TrackerStoreUnavailable(Exception):
+    """A database error named by its type only. Rasa's fail-safe tracker store logs the error it catches at
+    ERROR level, and SQLAlchemy's text quotes the statement's parameters: the (redacted) conversation."""
+
+
+def _without_details(method: Callable[..., Awaitable[Result]]) -> Callable[..., Awaitable[Result]]:
+    @functools.wraps(method)
+    async def wrapper(*args: Any, **kwargs: Any) -> Result:
+        try:
+            return await method(*args, **kwargs)
+        except SQLAlchemyError as error:
+            logger.debug("tracker store operation failed", exc_info=True)
+            raise TrackerStoreUnavailable(f"database error: {type(error).__name__}") from None
+
+    return wrapper
 
 
 def redacted(event: Event) -> Event:
@@ -76,3 +99,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         for event in super()._additional_events(session, tracker):
             yield redacted(event)
+
+    retrieve = _without_details(SQLTrackerStore.retrieve)
+    retrieve_full_tracker = _without_details(SQLTrackerStore.retrieve_full_tracker)
+    save = _without_details(SQLTrackerStore.save)
+    keys = _without_details(SQLTrackerStore.keys)

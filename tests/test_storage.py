@@ -7,6 +7,7 @@ import json
 import time
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -79,3 +80,18 @@ def test_purge_deletes_old_conversations_whole_and_old_closed_handoffs(database)
 def test_purge_on_an_empty_database_reports_nothing(sqlite_url):
     report = purge(timedelta(days=30), url=sqlite_url)
     assert (report.conversations, report.events, report.handoffs) == (0, 0, 0)
+
+
+def test_a_database_error_is_reported_by_type_without_the_stored_words(sqlite_url):
+    from prevent_assistant.tracker_store import TrackerStoreUnavailable
+
+    store = RedactingSQLTrackerStore(domain=Domain.empty(), url=sqlite_url)
+    with engine_for(sqlite_url).begin() as connection:
+        connection.execute(sa.text("DROP TABLE events"))
+    words = "worried about my brother and his new friends"
+    with pytest.raises(TrackerStoreUnavailable) as refused:
+        asyncio.run(store.save(conversation("error-words", words)))
+    # Rasa's fail-safe store logs this text at ERROR level; SQLAlchemy's own would quote the event.
+    assert str(refused.value) == "database error: OperationalError"
+    with pytest.raises(TrackerStoreUnavailable):
+        asyncio.run(store.retrieve("error-words"))
