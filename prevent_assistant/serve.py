@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,6 +91,7 @@ def running_stack(
     endpoints: Path | None = None,
     credentials: Path | None = None,
     rasa_env: dict[str, str] | None = None,
+    require_model: bool = True,
 ) -> Iterator[Stack]:
     """Run the action server and one Rasa server per port in `rasa_port` for the `with` block.
 
@@ -98,6 +101,8 @@ def running_stack(
     multi-instance set-up. `action_server_env` and `rasa_env` add environment variables to one side only.
     Rasa's HTTP API (used by `prevent-assistant deploy`) is always on and always behind `api_token`
     (default: RASA_API_TOKEN, else a random one): it is never reachable without a token.
+    A Rasa server whose model did not load keeps running and answers `/`; unless `require_model` is
+    False (to test that state), such a stack fails at once with the reason.
     """
     api_token = api_token or os.environ.get(API_TOKEN_VARIABLE) or secrets.token_urlsafe(32)
     database = database or database_url()
@@ -129,10 +134,21 @@ def running_stack(
                 *widget_cors_arguments(credentials),
             ]  # fmt: skip
             processes.start(rasa_process_name(index), command, f"{url}/", rasa_server_env)
+            if require_model:
+                _check_model_loaded(url, api_token)
         yield Stack(rasa_urls[0], actions_url, api_token, rasa_urls, processes)
     finally:
         processes.stop_all()
         endpoints_copy.unlink(missing_ok=True)
+
+
+def _check_model_loaded(rasa_url: str, api_token: str) -> None:
+    """`/status` answers 200 only once a model is loaded (409 otherwise): the real readiness check."""
+    try:
+        with urllib.request.urlopen(f"{rasa_url}/status?token={api_token}", timeout=10):
+            return
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"the Rasa server at {rasa_url} has no model loaded (HTTP {error.code})") from None
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -164,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
                 "\nThe Prevent assistant is running.\n"
                 f"  Open in a browser:  {stack.rasa_url}/webhooks/widget/\n"
                 f"  Chat over HTTP:     curl -s {stack.webhook_url} "
-                '-d \'{"sender": "me", "message": "is prevent spying?"}\'\n'
+                '-d \'{"sender": "a-random-id", "message": "is prevent spying?"}\'\n'
                 "  Chat in a terminal: make shell (in another terminal)\n"
                 "  Look up a handoff:  .venv/bin/prevent-assistant handoff list\n"
                 "  Deploy a new model: .venv/bin/prevent-assistant deploy\n"
