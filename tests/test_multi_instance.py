@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from conftest import ROOT, start_stack
 from prevent_assistant.db import engine_for
+from stack_config import credentials_with
 
 SEQUENTIAL_TURNS = [
     "hello",
@@ -36,11 +37,15 @@ CONVERSATIONS = 20
 
 
 @pytest.fixture(scope="module")
-def two_instances(postgres_url, redis_url):
+def two_instances(postgres_url, redis_url, tmp_path_factory):
+    # The rate-limit counters go to the shared Redis too: a prefix of this run's own, so that a second run
+    # within a minute does not find this one's 160 messages from 127.0.0.1 already counted.
+    limits = {"key_prefix": f"test-{uuid.uuid4().hex}"}
     with start_stack(
         postgres_url,
         instances=2,
         endpoints=ROOT / "deploy" / "endpoints.yml",
+        credentials=credentials_with(tmp_path_factory.mktemp("multi"), limits),
         rasa_env={"REDIS_URL": redis_url},
     ) as stack:
         yield stack, postgres_url
