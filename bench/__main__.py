@@ -129,6 +129,16 @@ def cpu_counters(running: RunningConfiguration) -> dict[str, float]:
     return counters
 
 
+def cores_used(before: dict[str, float], after: dict[str, float], wall: float) -> dict[str, float]:
+    """CPU cores each process used between two `cpu_counters` readings, and what other work took."""
+    cores = {name: round((after[name] - before.get(name, 0.0)) / wall, 2) for name in after}
+    # Everything the machine did that was not this benchmark or its stack: other people's work.
+    cores["other work"] = round(
+        max(0.0, cores["machine"] - sum(v for k, v in cores.items() if k != "machine")), 2
+    )
+    return cores
+
+
 def load_run(running: RunningConfiguration, rate: float, options: Options) -> dict[str, Any]:
     """One open-loop run at `rate`, with the CPU each process used (in cores), then wait for the backlog."""
     before, started_at = cpu_counters(running), time.perf_counter()
@@ -147,12 +157,7 @@ def load_run(running: RunningConfiguration, rate: float, options: Options) -> di
     after = cpu_counters(running)
     result = {"offered_per_s": rate, "duration_s": options.duration, **summarise(outcomes, options.duration)}
     result["sustained"] = sustained(result)
-    cores = {name: round((after[name] - before.get(name, 0.0)) / wall, 2) for name in after}
-    # Everything the machine did that was not this benchmark or its stack: other people's work.
-    cores["other work"] = round(
-        max(0.0, cores["machine"] - sum(v for k, v in cores.items() if k != "machine")), 2
-    )
-    result["cpu_cores"] = cores
+    result["cpu_cores"] = cores_used(before, after, wall)
     result["drain_s"] = asyncio.run(wait_until_idle(running.webhook_url))
     click.echo(
         f"    {rate:>5g} msg/s: p50 {result['latency_ms']['p50']} ms, p95 {result['latency_ms']['p95']} ms, "
@@ -241,6 +246,7 @@ def measure_configuration(
         result["database"] = {k: running.database[k] for k in ("engine", "note")}
         result["started"] = running.started
         click.echo(f"    ready: {running.started}")
+        before, started_at = cpu_counters(running), time.perf_counter()
         sequential = asyncio.run(
             one_at_a_time(
                 running.webhook_url,
@@ -251,6 +257,8 @@ def measure_configuration(
             )
         )
         result["one_at_a_time"] = summarise(sequential)
+        used = cores_used(before, cpu_counters(running), time.perf_counter() - started_at)
+        result["one_at_a_time"]["other_work_cores"] = used["other work"]
         click.echo(f"    one at a time: {result['one_at_a_time']['latency_ms']}")
         runs = [load_run(running, rate, options) for rate in options.rates]
         result["capacity"] = capacity(running, runs, options)
@@ -361,7 +369,7 @@ def _env(pairs: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--redis-url", default="redis://127.0.0.1:6379/12", help="Redis for configuration B.")
 @click.option("--profile/--no-profile", default=True, help="An extra py-spy-profiled run on configuration A.")
-@click.option("--profile-rate", type=float, default=40.0, help="Offered rate of the profiled run.")
+@click.option("--profile-rate", type=float, default=20.0, help="Offered rate of the profiled run.")
 @click.option("--label", default="", help="Name an experiment; it goes into the file names.")
 @click.option("--seed", type=int, default=2606)
 def main(**kwargs: Any) -> None:

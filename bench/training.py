@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from bench.procfs import machine_busy_seconds
 from prevent_assistant.cli import rasa_command
 from prevent_assistant.settings import rasa_environment
 
@@ -32,12 +33,15 @@ def train(project_root: Path, out_dir: Path, log_file: Path, config: Path | None
     if config is not None:
         command += ["--config", str(config)]
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    machine_before, own_before = machine_busy_seconds(), _children_cpu_seconds()
     with log_file.open("wb") as log:
         started = time.perf_counter()
         code = subprocess.call(
             command, cwd=project_root, env=rasa_environment(), stdout=log, stderr=subprocess.STDOUT
         )
         seconds = time.perf_counter() - started
+    own = _children_cpu_seconds() - own_before
+    other = max(0.0, machine_busy_seconds() - machine_before - own)
     if code != 0:
         raise RuntimeError(f"training failed with status {code}; see {log_file}")
     model = out_dir / f"{MODEL_NAME}.tar.gz"
@@ -49,6 +53,9 @@ def train(project_root: Path, out_dir: Path, log_file: Path, config: Path | None
         "model_size_mb": round(model.stat().st_size / 1024 / 1024, 1),
         # ru_maxrss of waited-for children, in kB on Linux: the training process is the largest of them.
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        # Training time depends on having both cores: what it used, and what other work took meanwhile.
+        "cpu_cores": round(own / seconds, 2),
+        "other_work_cores": round(other / seconds, 2),
     }
 
 
@@ -61,7 +68,14 @@ def existing(model: Path) -> dict[str, Any]:
         "model_path": str(model),
         "model_size_mb": round(model.stat().st_size / 1024 / 1024, 1),
         "peak_rss_mb": None,
+        "cpu_cores": None,
+        "other_work_cores": None,
     }
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def without_policies(config: Path, names: tuple[str, ...], work_dir: Path) -> Path:
