@@ -83,6 +83,13 @@ class Options:
         changes = self.config or self.rasa_env or self.drop_policies or self.cached_action_validation
         return bool(self.model or changes or self.label)
 
+    @property
+    def results_dir(self) -> Path:
+        """bench/results/ for runs of the project as it is; experiments and smoke runs in a folder below."""
+        if self.quick:
+            return RESULTS / "quick"
+        return RESULTS / "experiments" if self.experiment else RESULTS
+
     def server_env(self) -> dict[str, str]:
         """The Rasa server's extra environment: --rasa-env, and the experiment's sitecustomize if asked."""
         if not self.cached_action_validation:
@@ -202,7 +209,7 @@ def capacity(running: RunningConfiguration, runs: list[dict[str, Any]], options:
 def profile_run(running: RunningConfiguration, options: Options, stamp: str) -> dict[str, Any]:
     """An extra run at `profile_rate` with py-spy sampling the Rasa server and the action server."""
     seconds = math.ceil(options.warmup + options.duration)
-    files = {name: RESULTS / f"{stamp}-profile-{name}.txt" for name in ("rasa", "actions")}
+    files = {name: options.results_dir / f"{stamp}-profile-{name}.txt" for name in ("rasa", "actions")}
     pids = running.pids()
     samplers = {name: profiling.record(pids[name], path, seconds) for name, path in files.items()}
     run = load_run(running, options.profile_rate, options)
@@ -214,7 +221,7 @@ def profile_run(running: RunningConfiguration, options: Options, stamp: str) -> 
             continue
         summaries[name] = profiling.summarise(files[name])
         texts.append(profiling.render(summaries[name], f"{name} at {options.profile_rate:g} msg/s offered"))
-    summary_file = RESULTS / f"{stamp}-profile-summary.txt"
+    summary_file = options.results_dir / f"{stamp}-profile-summary.txt"
     summary_file.write_text("\n".join(texts), encoding="utf-8")
     return {
         "configuration": running.configuration.key,
@@ -401,15 +408,16 @@ def main(**kwargs: Any) -> None:
     )
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     stamp += "-quick" if options.quick else f"-{options.label}" if options.label else ""
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = options.results_dir
+    out.mkdir(parents=True, exist_ok=True)
     results = run(options, stamp)
     markdown = report.render(results)
-    (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / f"{stamp}.md").write_text(markdown, encoding="utf-8")
+    (out / f"{stamp}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (out / f"{stamp}.md").write_text(markdown, encoding="utf-8")
     if results["run"]["kind"] == "full":
         (RESULTS / "latest.md").write_text(markdown, encoding="utf-8")
     click.echo("\n" + markdown)
-    click.echo(f"Results: bench/results/{stamp}.json and .md")
+    click.echo(f"Results: {(out / stamp).relative_to(ROOT)}.json and .md")
 
 
 if __name__ == "__main__":

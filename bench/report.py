@@ -46,15 +46,15 @@ def _header(results: dict[str, Any]) -> list[str]:
     limit = f", cgroup limit {m['cgroup_cpu_limit']} CPUs" if m["cgroup_cpu_limit"] else ""
     lines = [
         f"Measured by `make bench` ({run['kind']} run{', ' + run['label'] if run['label'] else ''}) on "
-        f"{m['date_utc']}, commit `{m['git']['commit'][:10]}` ({m['git']['dirty_files']} files changed in "
-        f"the work tree), in {run['seconds']} s.",
+        f"{m['date_utc']}, commit `{m['git']['commit'][:10]}` (uncommitted changes in the work tree: "
+        f"{m['git']['dirty_files']} files), in {run['seconds']} s.",
         "",
         f"Machine: {m['cpu_model']}, {m['cpu_count']} CPUs ({m['cpus_usable']} usable{limit}), "
         f"{m['memory_gb']} GB, {m['os']}, kernel {m['kernel']}; Python {versions['python']}, Rasa "
         f"{versions['rasa']}, rasa-sdk {versions['rasa-sdk']}, Sanic {versions['sanic']}. Database: "
-        f"{', '.join(databases)}, a fresh database per configuration. 1-minute load average: "
-        f"{load['start']} at the start, {load['end']} at the end ({m['cpu_count']} CPUs; above that, other "
-        "work was competing).",
+        f"{', '.join(databases)}, a fresh database per configuration. The machine is shared: 1-minute load "
+        f"average {load['start']} at the start and {load['end']} at the end, counting this benchmark's own "
+        "processes; the 'other work' figures below leave them out (CPU cores other processes took).",
         "",
         "Load: aiohttp, open loop. Each message's send time is fixed in advance at the offered rate and "
         "its latency runs from that time, so queueing counts. Messages belong to scripted multi-turn "
@@ -133,7 +133,9 @@ def _main_table(results: dict[str, Any]) -> list[str]:
             text = f"none tested{above}"
         else:
             text = f"{best:g} msg/s{above}" if above else f"≥ {best:g} msg/s (the highest tried)"
-        cells.append(text + _verdict(best is not None and best >= targets["sustained_per_s"]))
+        reached = best is not None and best >= targets["sustained_per_s"]
+        untested = not reached and cap["lowest_not_sustained_per_s"] is None
+        cells.append(text + (" (no higher rate tried)" if untested else _verdict(reached)))
     row(
         f"highest rate sustained (p95 ≤ {targets['sustained_p95_ms']:g} ms, no errors)",
         f"≥ {targets['sustained_per_s']:g} msg/s",
