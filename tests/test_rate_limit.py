@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from sanic import Sanic
 from sanic.compat import Header
 from sanic.request import Request
 
-from conftest import ROOT, free_port, start_stack
+from conftest import REDIS_URL, ROOT, free_port, start_stack
 from prevent_assistant.channel_guard import client_address, refusal, too_many_requests
 from prevent_assistant.rate_limit import REDIS_URL_VARIABLE, RateLimited, RateLimiter
 from prevent_assistant.rest_channel import GuardedRestInput
@@ -39,7 +38,6 @@ PER_SENDER, PER_ADDRESS = 3, 10
 FRIENDLY = yaml.safe_load((ROOT / "content" / "widget.yml").read_text(encoding="utf-8"))[
     "rate_limited_message"
 ]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 EMBEDDING_SITE = "https://www.council.example"
 _addresses = count(10)
 
@@ -207,15 +205,9 @@ def test_the_shipped_limits_leave_room_for_a_shared_address():
 
 # --- Redis: counters shared between servers, and failing open --------------------------------------------
 @pytest.fixture
-def redis_prefix() -> Iterator[str]:
+def redis_prefix(redis_url: str) -> Iterator[str]:
     """A key prefix of this test's own on the machine's Redis; its keys are removed afterwards."""
     connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {error}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {error}")
     prefix = f"test-{uuid.uuid4().hex}"
     yield prefix
     for key in connection.scan_iter(f"*{prefix}*"):
