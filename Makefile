@@ -10,7 +10,9 @@ VENV_STAMP := $(VENV)/.installed
 SPACY_PIPELINE := .build/spacy/en_prevent/meta.json
 MODEL := models/prevent.tar.gz
 AXE := tests/browser/node_modules/axe-core/axe.min.js
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(SPACY_PIPELINE)
+# Training data may be laid out in any folders under data/ (Rasa reads them all).
+TRAINING_DATA := $(shell find data -name '*.yml' -o -name '*.yaml')
+TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) $(SPACY_PIPELINE)
 
 # No network here and no wish to report usage anywhere: Rasa telemetry stays off.
 export RASA_TELEMETRY_ENABLED := false
@@ -64,7 +66,7 @@ validate: install  ## Rasa's data validation (any warning fails) and the project
 	$(BIN)/prevent-assistant validate
 
 test-stories: install $(MODEL)  ## Conversation tests in tests/test_stories.yml; any wrong prediction fails
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
+	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 
 pytest: install $(MODEL) test-deps  ## Content, model, action, storage, webhook and browser tests
 	$(BIN)/python -m pytest

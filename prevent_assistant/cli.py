@@ -195,7 +195,9 @@ def review(since: timedelta, export: Path | None) -> None:
     click.echo(render_text(found))
     if export:
         export.write_text(export_nlu(found), encoding="utf-8")
-        click.echo(f"Wrote {export}: label each example, then paste the block into data/nlu.yml.")
+        click.echo(
+            f"Wrote {export}: label each example, then paste it into the file under data/nlu/ for that topic."
+        )
 
 
 @main.command()

@@ -1,15 +1,21 @@
-"""The staff guide's "Add examples to a myth" task, run as written on a copy of the project.
+"""The staff guide's tasks "Add examples to a myth" and "Add a question and its answer (a new FAQ topic)",
+run as written on a copy of the project.
 
-The commands and the YAML come from docs/staff-guide.md itself, so the guide cannot drift from the tools.
+The file names, the commands and the YAML come from docs/staff-guide.md itself, so the guide cannot drift
+from the tools or from the project's layout.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import textwrap
 from pathlib import Path
 
+import yaml
+
 from conftest import CLI, ROOT
+from prevent_assistant.staff.validation import validate
 
 GUIDE = ROOT / "docs" / "staff-guide.md"
 
@@ -36,20 +42,23 @@ def add_examples(nlu: Path, intent: str, yaml_lines: str) -> list[str]:
     return examples
 
 
+def run_guide_command(project: Path, command: str) -> subprocess.CompletedProcess:
+    program, *args = command.split()
+    assert program == "prevent-assistant", f"the guide should only use prevent-assistant: {command}"
+    return subprocess.run([str(CLI), *args], cwd=project, capture_output=True, text=True, timeout=900)
+
+
 def test_add_examples_to_a_myth_as_the_guide_says(project_copy):
     section = guide_section("Add examples to a myth")
     (yaml_block,) = code_blocks(section, "yaml")
     (commands,) = code_blocks(section, "sh")
-    examples = add_examples(project_copy / "data" / "nlu.yml", "myth_spying", yaml_block)
+    (nlu_file,) = re.findall(r"Open `(data/nlu/[\w/]+\.yml)`", section)
+    examples = add_examples(project_copy / nlu_file, "myth_spying", yaml_block)
     assert len(examples) >= 2
 
     outputs = []
     for command in commands.strip().splitlines():
-        program, *args = command.split()
-        assert program == "prevent-assistant", f"the guide should only use prevent-assistant: {command}"
-        done = subprocess.run(
-            [str(CLI), *args], cwd=project_copy, capture_output=True, text=True, timeout=900
-        )
+        done = run_guide_command(project_copy, command)
         assert done.returncode == 0, f"`{command}` failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
         outputs.append(done.stdout)
 
@@ -61,6 +70,50 @@ def test_add_examples_to_a_myth_as_the_guide_says(project_copy):
     report = (project_copy / "results" / "report.md").read_text(encoding="utf-8")
     assert "**PASS**" in report and "| myth_spying |" in report
     assert (project_copy / "results" / "confusion_matrix.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_add_a_faq_topic_as_the_guide_says(project_copy):
+    """The topic file from the guide is all a new question needs: validate finds nothing to fix in it (and
+    nothing new anywhere); without its answer, validate names the problem the guide tells staff to expect.
+
+    The real data is edited often, so the project copy is compared with itself before the topic is added
+    rather than expected to be free of problems at every moment; tests/test_content.py requires that."""
+    section = guide_section("Add a question and its answer (a new FAQ topic)")
+    topic_block, story_block = (textwrap.dedent(block) for block in code_blocks(section, "yaml"))
+    (topic,) = set(re.findall(r"`data/nlu/faq/(\w+)\.yml`", section))
+    topic_file = project_copy / "data" / "nlu" / "faq" / f"{topic}.yml"
+    assert not topic_file.exists(), f"the guide's example topic {topic} already exists: pick another example"
+    before = {str(problem) for problem in validate(project_copy)}
+
+    # Step 2: the file as the guide shows it; step 4: its conversation test names the same topic.
+    topic_file.write_text(topic_block, encoding="utf-8")
+    data = yaml.safe_load(topic_block)
+    assert [block["intent"] for block in data["nlu"]] == [f"faq/{topic}"]
+    assert list(data["responses"]) == [f"utter_faq/{topic}"]
+    (story,) = yaml.safe_load(story_block)
+    assert [step.get("intent") or step.get("action") for step in story["steps"]] == [
+        f"faq/{topic}",
+        f"utter_faq/{topic}",
+    ]
+
+    # Step 5, as far as validate: the new topic adds no problem (and so passes when the project does).
+    assert "Run `prevent-assistant validate`" in section
+    done = run_guide_command(project_copy, "prevent-assistant validate")
+    after = set(done.stdout.splitlines()) - {"No problems found."}
+    assert after == before, "the guide's topic changed what validate reports:\n" + "\n".join(after ^ before)
+    assert done.returncode == (1 if before else 0)
+
+    # Without its answer, validate names the problem in the words the guide quotes.
+    topic_file.write_text(topic_block[: topic_block.index("\nresponses:")] + "\n", encoding="utf-8")
+    done = run_guide_command(project_copy, "prevent-assistant validate")
+    line = 1 + topic_block.splitlines().index(f"  - intent: faq/{topic}")
+    expected = (
+        f"data/nlu/faq/{topic}.yml:{line}: the question faq/{topic} has examples but no answer; "
+        f"add a response utter_faq/{topic} under responses: in this file"
+    )
+    assert done.returncode == 1
+    assert expected in done.stdout.splitlines(), done.stdout
+    assert f"`the question faq/{topic} has examples but no answer`" in " ".join(section.split())
 
 
 def test_train_refuses_to_produce_a_model_when_validation_fails(project_copy):

@@ -1,50 +1,49 @@
-"""The house rules for the assistant's words (checks 2-6): every myth has an answer, a clip and a story;
-answers are short and sourced; no example is under two intents; intents have examples; stories and rules
-use only known intents and actions.
+"""The house rules for the assistant's answers (checks 2-3): every myth has an answer, a clip and a story;
+answers are short, and factual answers are sourced and easy to read. Responses count wherever they are
+written: in domain.yml or under `responses:` in any training-data file.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from prevent_assistant.readability import plain_text, reading_ease
+from prevent_assistant.staff.validation.accessors import (
+    _response_label,
+    all_responses,
+    blocks,
+    domain_intents,
+    response_variations,
+    responses_in,
+    steps,
+    where_to_add,
+)
 from prevent_assistant.staff.validation.problem import Problem
 from prevent_assistant.staff.validation.project import (
-    BUILT_IN_INTENTS,
-    DATA_DIR,
     DOMAIN,
-    INTENTS_WITHOUT_EXAMPLES,
-    NLU,
+    RESPONSE_PREFIX,
+    RETRIEVAL,
     RULES,
     STORIES,
-    Example,
     Project,
-    Step,
     _as_list,
     _as_map,
     _key_line,
-    _normalise,
-    _response_label,
-    _suggestion,
-    blocks,
-    domain_actions,
-    domain_intents,
-    domain_responses,
-    nlu_examples,
-    nlu_intents,
-    response_variations,
-    steps,
 )
 
 # --- House rules --------------------------------------------------------------------------------------
 # Replies must be readable on a phone at a glance; longer answers should point to the source instead.
 MAX_WORDS = 60
+# Factual answers must be plain English for a worried member of the public: Flesch reading ease 60 or more
+# (see prevent_assistant.readability for how it is measured).
+MIN_READING_EASE = 60
 # Every factual answer ends with its source, as a Markdown link, so people can check it for themselves.
 SOURCE_LINE = re.compile(r"Source: \[[^\]]+\]\(https?://[^)\s]+\)\s*$")
 SOURCE_EXAMPLE = "Source: [actearly.uk](https://actearly.uk/contact/)"
 WEB_ADDRESS = re.compile(r"https?://\S+")
-RESPONSE_PREFIX = "utter_"
 # A myth is declared by an intent myth_<name>; its answer is utter_myth_<name>.
 MYTH_PREFIX = "myth_"
 MYTH_ANSWER_PREFIX = f"{RESPONSE_PREFIX}{MYTH_PREFIX}"
@@ -52,8 +51,9 @@ MYTH_ANSWER_PREFIX = f"{RESPONSE_PREFIX}{MYTH_PREFIX}"
 CLIP_RESPONSE = "utter_clip"
 CLIP_SLOT = "myth"
 CLIP_FIELDS = ("title", "url", "description", "summary")
-# Intents whose reply states no facts about Prevent (chit-chat, menus, Rasa's low-confidence intent), so
-# the reply a rule gives them needs no source.
+# Intents whose reply states no facts about Prevent (chit-chat, menus, Rasa's low-confidence intent, and
+# not_covered, whose reply says there is no checked answer and where to ask), so the reply a rule gives
+# them needs no source.
 SMALL_TALK = frozenset(
     {
         "greet",
@@ -63,6 +63,7 @@ SMALL_TALK = frozenset(
         "deny",
         "bot_challenge",
         "out_of_scope",
+        "not_covered",
         "list_myths",
         "nlu_fallback",
     }
@@ -74,15 +75,19 @@ STANDALONE_REPLIES = frozenset({"utter_emergency"})
 
 # --- Factual answers: the replies that must cite their source -------------------------------------
 def factual_answers(project: Project) -> set[str]:
-    """Responses that state facts: every myth answer, and what rules say first to a non-small-talk intent."""
-    answers = {name for name in domain_responses(project) if str(name).startswith(MYTH_ANSWER_PREFIX)}
-    for _, block, _ in blocks(project, RULES):
+    """Responses that state facts: every myth answer, and what rules say first to a non-small-talk intent.
+    When that is a retrieval action (the rule for faq runs utter_faq), every answer it picks from
+    (utter_faq/<key>) is factual."""
+    names = set(all_responses(project))
+    answers = {name for name in names if name.startswith(MYTH_ANSWER_PREFIX)}
+    for _, _, block, _ in blocks(project, RULES):
         sequence = [step for step in _as_list(block.get("steps")) if isinstance(step, Mapping)]
         for index, step in enumerate(sequence):
             if any(intent not in SMALL_TALK for intent in _user_intents(step)):
                 reply = _first_reply(sequence[index + 1 :])
                 if reply:
                     answers.add(reply)
+                    answers |= {name for name in names if name.startswith(f"{reply}{RETRIEVAL}")}
     return answers
 
 
@@ -107,6 +112,17 @@ def _first_reply(following: list[Mapping]) -> str | None:
     return None
 
 
+def _factual_variations(project: Project) -> Iterator[tuple[str, str, str, int | None]]:
+    """(file, label such as "utter_faq/training", text, line) for every variation of every factual answer."""
+    answers = factual_answers(project)
+    for file in project.response_files():
+        responses = responses_in(project, file)
+        for name, number, variation, line in response_variations(responses):
+            if name in answers:
+                label = _response_label(name, number, responses)
+                yield file, label, str(variation.get("text") or ""), line
+
+
 # --- Check 2: every myth has an answer, a clip and a story ---------------------------------------------
 def myth_names(project: Project) -> dict[str, int | None]:
     """Myth name (e.g. "spying") -> line of its intent in domain.yml."""
@@ -117,7 +133,7 @@ def myth_names(project: Project) -> dict[str, int | None]:
 
 
 def check_myth_answers(project: Project) -> Iterator[Problem]:
-    responses = domain_responses(project)
+    responses = all_responses(project)
     for myth, line in myth_names(project).items():
         answer = f"{MYTH_ANSWER_PREFIX}{myth}"
         if answer not in responses:
@@ -130,19 +146,18 @@ def check_myth_answers(project: Project) -> Iterator[Problem]:
 
 
 def check_myth_clips(project: Project) -> Iterator[Problem]:
-    responses = domain_responses(project)
-    clips = clip_variations(responses.get(CLIP_RESPONSE))
-    clip_line = _key_line(responses, CLIP_RESPONSE)
+    clip_file, clip_line = all_responses(project).get(CLIP_RESPONSE, (DOMAIN, None))
+    clips = clip_variations(responses_in(project, clip_file).get(CLIP_RESPONSE))
     for myth, intent_line in myth_names(project).items():
         if myth not in clips:
             yield Problem(
-                DOMAIN,
+                clip_file if clip_line else DOMAIN,
                 clip_line or intent_line,
                 f"{CLIP_RESPONSE} has no clip for the myth '{myth}'; add a variation with "
                 f"condition: [{{type: slot, name: {CLIP_SLOT}, value: {myth}}}] and a custom.clip entry",
             )
         else:
-            yield from _clip_problems(myth, clips[myth])
+            yield from _clip_problems(clip_file, myth, clips[myth])
 
 
 def clip_variations(variations: Any) -> dict[str, Mapping]:
@@ -156,7 +171,7 @@ def clip_variations(variations: Any) -> dict[str, Mapping]:
     return found
 
 
-def _clip_problems(myth: str, variation: Mapping) -> Iterator[Problem]:
+def _clip_problems(file: str, myth: str, variation: Mapping) -> Iterator[Problem]:
     custom = _as_map(variation.get("custom"))
     clip = _as_map(custom.get("clip"))
     clip_line = (
@@ -165,21 +180,21 @@ def _clip_problems(myth: str, variation: Mapping) -> Iterator[Problem]:
     for field in CLIP_FIELDS:
         if not str(clip.get(field) or "").strip():
             yield Problem(
-                DOMAIN,
+                file,
                 _key_line(clip, field) or clip_line,
                 f"the clip for the myth '{myth}' has no {field}; fill in custom.clip.{field}",
             )
     url = str(clip.get("url") or "").strip()
     if url and not WEB_ADDRESS.fullmatch(url):
         yield Problem(
-            DOMAIN,
+            file,
             _key_line(clip, "url"),
             f"the clip link for the myth '{myth}' is '{url}', which is not a full web address; "
             "it must start with https:// (or http://), e.g. https://youtu.be/78eYdX7q5Fw",
         )
     if url and url not in str(variation.get("text") or ""):
         yield Problem(
-            DOMAIN,
+            file,
             _key_line(variation, "text") or clip_line,
             f"the clip text for the myth '{myth}' does not contain its link {url}; "
             "use the same link in text and in custom.clip.url",
@@ -188,21 +203,22 @@ def _clip_problems(myth: str, variation: Mapping) -> Iterator[Problem]:
 
 def check_myth_stories(project: Project) -> Iterator[Problem]:
     used = {step.name for step in steps(project, STORIES) if step.kind == "intent"}
-    for myth in myth_names(project):
+    for myth, line in myth_names(project).items():
         intent = f"{MYTH_PREFIX}{myth}"
         if intent not in used:
             yield Problem(
-                STORIES,
-                None,
-                f"no story uses the myth intent {intent}; add a story in which someone asks about it, "
-                "so the assistant learns to answer it in the middle of a conversation",
+                DOMAIN,
+                line,
+                f"no story uses the myth intent {intent}; add a story in which someone asks about it "
+                f"({where_to_add(project, STORIES)}), so the assistant learns to answer it in the middle "
+                "of a conversation",
             )
 
 
-# --- Check 3: short answers, and factual answers cite their source ------------------------------------
+# --- Check 3: short answers; factual answers cite their source and are easy to read -----------------------
 def check_word_limits(project: Project) -> Iterator[Problem]:
-    for file in [DOMAIN, *(f for f in project.files if f.startswith(f"{DATA_DIR}/"))]:
-        responses = _as_map(project.doc(file).get("responses"))
+    for file in project.response_files():
+        responses = responses_in(project, file)
         for name, number, variation, line in response_variations(responses):
             words = len(str(variation.get("text") or "").split())
             if words > MAX_WORDS:
@@ -215,79 +231,26 @@ def check_word_limits(project: Project) -> Iterator[Problem]:
 
 
 def check_sources(project: Project) -> Iterator[Problem]:
-    responses = domain_responses(project)
-    answers = factual_answers(project)
-    for name, number, variation, line in response_variations(responses):
-        if name in answers and not SOURCE_LINE.search(str(variation.get("text") or "")):
+    for file, label, text, line in _factual_variations(project):
+        if not SOURCE_LINE.search(text):
             yield Problem(
-                DOMAIN,
+                file,
                 line,
-                f"the answer {_response_label(name, number, responses)} does not end with its source; "
+                f"the answer {label} does not end with its source; "
                 f"add a last line in exactly this form: {SOURCE_EXAMPLE}",
             )
 
 
-# --- Check 4: no example under two intents ------------------------------------------------------------
-def check_duplicate_examples(project: Project) -> Iterator[Problem]:
-    first_seen: dict[str, Example] = {}
-    for example in nlu_examples(project):
-        earlier = first_seen.setdefault(_normalise(example.text), example)
-        if earlier.intent != example.intent:
-            where = f" (line {earlier.line})" if earlier.line else ""
+def check_reading_ease(project: Project) -> Iterator[Problem]:
+    for file, label, text, line in _factual_variations(project):
+        words = plain_text(text)
+        if not words:
+            continue  # an answer with nothing but a source is reported by the other checks, if at all
+        score = reading_ease(words)
+        if score < MIN_READING_EASE:
             yield Problem(
-                NLU,
-                example.line,
-                f"the example '{example.text}' is listed under both {earlier.intent}{where} and "
-                f"{example.intent}; keep it under one intent",
-            )
-
-
-# --- Check 5: domain intents and NLU intents match ---------------------------------------------------
-def check_intents_have_examples(project: Project) -> Iterator[Problem]:
-    with_examples = {example.intent for example in nlu_examples(project)}
-    for intent, line in domain_intents(project).items():
-        if intent not in with_examples and intent not in INTENTS_WITHOUT_EXAMPLES:
-            yield Problem(
-                DOMAIN,
+                file,
                 line,
-                f"the intent {intent} has no examples in {NLU}; add some under '- intent: {intent}' there "
-                "(or remove it here if it is no longer needed)",
+                f"the answer {label} reads at {math.floor(score)} on the Flesch reading-ease scale; "
+                f"aim for {MIN_READING_EASE} or more (shorter sentences, everyday words)",
             )
-    known = domain_intents(project)
-    for intent, line in nlu_intents(project).items():
-        if intent not in known:
-            yield Problem(
-                NLU,
-                line,
-                f"the intent {intent} is not listed under intents in {DOMAIN}{_suggestion(intent, known)}; "
-                "add it there or correct the spelling here",
-            )
-
-
-# --- Check 6: stories and rules use only known intents and actions -------------------------------------
-def check_references(file: str) -> Callable[[Project], Iterator[Problem]]:
-    """The check for one story or rule file, so a broken rules file does not stop stories being checked."""
-
-    def run(project: Project) -> Iterator[Problem]:
-        intents = set(domain_intents(project)) | BUILT_IN_INTENTS
-        actions = domain_actions(project)
-        for step in steps(project, file):
-            known = intents if step.kind == "intent" else actions
-            if not isinstance(step.name, str) or not step.name.strip():
-                yield Problem(
-                    file, step.line, f"{step.block} has an {step.kind} step with no name; fill it in"
-                )
-            elif step.name not in known:
-                yield Problem(file, step.line, _unknown_name_message(step, known))
-
-    return run
-
-
-def _unknown_name_message(step: Step, known: set[str]) -> str:
-    if step.kind == "intent":
-        what = f"the intent '{step.name}', which is not listed under intents in {DOMAIN}"
-    elif str(step.name).startswith(RESPONSE_PREFIX):
-        what = f"the response '{step.name}', which is not under responses in {DOMAIN}"
-    else:
-        what = f"the action '{step.name}', which is not a response or listed under actions in {DOMAIN}"
-    return f"{step.block} uses {what}{_suggestion(step.name, known)}; correct the spelling or add it there"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 class Problem:
     """One thing to fix, printed as one line: where it is, what is wrong and what to do."""
 
-    file: str  # relative to the project root, e.g. "data/nlu.yml"; "" when no file could be named
+    file: str  # relative to the project root, e.g. "data/nlu/myths.yml"; "" when no file could be named
     line: int | None  # 1-based
     message: str
 

@@ -1,5 +1,11 @@
 """Reading the project: where the files live, parsing them with line numbers (check 1: YAML syntax and
-layout), and accessors for the domain, NLU examples, stories and rules that the checks share.
+layout), what each training-data file holds, and the small helpers the checks share (`accessors` gathers
+the domain, responses, examples, stories and rules from these files).
+
+Training data may be laid out in any folders under data/, as Rasa allows: every .yml/.yaml file there is
+classified by its top-level keys (`nlu`, `responses`, `stories`, `rules`), and one file may hold several.
+A check asks for a kind of data ("every rule") and gets it from every file that holds it, each item kept
+with its own file and line.
 """
 
 from __future__ import annotations
@@ -7,11 +13,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS, USER_INTENT_OUT_OF_SCOPE
+from rasa.shared.nlu.constants import RESPONSE_IDENTIFIER_DELIMITER
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -19,45 +26,60 @@ from prevent_assistant.staff.validation.problem import Problem
 
 # --- Where things live, relative to the project root ------------------------------------------------------
 DOMAIN = "domain.yml"
-NLU = "data/nlu.yml"
-STORIES = "data/stories.yml"
-RULES = "data/rules.yml"
 CONFIG = "config.yml"
 DATA_DIR = "data"
-# Every YAML file staff may edit; each is checked for syntax errors. The named files above must exist.
-YAML_GLOBS = (DOMAIN, f"{DATA_DIR}/*.yml", "content/*.yml")
-REQUIRED_FILES = (DOMAIN, NLU, STORIES, RULES)
-# Story and rule files: the top-level key holding the blocks, and the key naming each block.
-BLOCK_FILES = {STORIES: ("stories", "story"), RULES: ("rules", "rule")}
-# The top-level keys the checks read and what each must hold. A file laid out otherwise is reported once
-# and left out of the other checks, which would otherwise report every name in it as missing.
-FILE_LAYOUTS: dict[str, dict[str, type]] = {
-    DOMAIN: {
-        "intents": list,
-        "entities": list,
-        "slots": Mapping,
-        "actions": list,
-        "forms": Mapping,
-        "responses": Mapping,
-    },
-    NLU: {"nlu": list},
-    STORIES: {"stories": list},
-    RULES: {"rules": list},
+DATA_SUFFIXES = (".yml", ".yaml")
+# Other YAML files staff edit: checked for syntax errors only.
+OTHER_YAML_GLOBS = ("content/*.yml",)
+
+# --- The kinds of training data, named by the top-level key that holds them --------------------------------
+NLU = "nlu"
+RESPONSES = "responses"
+STORIES = "stories"
+RULES = "rules"
+# What each kind must hold. A file laid out otherwise is reported once and left out of the other checks,
+# which would otherwise report every name in it as missing.
+DATA_LAYOUT: dict[str, type] = {NLU: list, RESPONSES: Mapping, STORIES: list, RULES: list}
+DATA_KINDS = tuple(DATA_LAYOUT)
+# Top-level keys Rasa accepts in a training-data file besides the kinds.
+OTHER_DATA_KEYS = ("version",)
+# Training cannot work without these (stories are optional: rules alone can answer every question).
+REQUIRED_KINDS = {NLU: "example messages", RULES: "rules"}
+# Story and rule files: the key naming each block.
+BLOCK_TITLES = {STORIES: "story", RULES: "rule"}
+DOMAIN_LAYOUT: dict[str, type] = {
+    "intents": list,
+    "entities": list,
+    "slots": Mapping,
+    "actions": list,
+    "forms": Mapping,
+    "responses": Mapping,
 }
 LAYOUT_ADVICE = {list: "a list of '- ' lines", Mapping: "named entries ('name:' lines)"}
+# In a file that is not valid YAML, the top-level keys it seems to hold (as Rasa guesses a file's kind).
+KIND_LINE = re.compile(rf"^\s*({'|'.join(DATA_KINDS)})\s*:", re.M)
+NO_DATA = (
+    "this file holds no training data, so Rasa ignores it; start its sections with "
+    f"{', '.join(kind + ':' for kind in DATA_KINDS)} (or delete the file if it is not needed)"
+)
 
 # --- What Rasa provides itself ---------------------------------------------------------------------------
 # Stories and rules may use Rasa's built-in intents and actions without listing them in domain.yml.
 BUILT_IN_INTENTS = frozenset(DEFAULT_INTENTS)
 BUILT_IN_ACTIONS = frozenset(DEFAULT_ACTION_NAMES)
 # Built-in intents Rasa raises itself or from a button (/restart), so they need no training examples.
-# out_of_scope is built in too, but only examples in data/nlu.yml make the model predict it.
+# out_of_scope is built in too, but only training examples make the model predict it.
 INTENTS_WITHOUT_EXAMPLES = BUILT_IN_INTENTS - {USER_INTENT_OUT_OF_SCOPE}
+RESPONSE_PREFIX = "utter_"
+# Retrieval intents: examples labelled faq/<key> are one intent, faq, to the dialogue; each <key> has its
+# answer utter_faq/<key>, and Rasa creates the action utter_faq that picks the right one.
+RETRIEVAL = RESPONSE_IDENTIFIER_DELIMITER
 # A step in a story or rule is one of these; anything else is usually a misspelt key.
 STEP_KEYS = ("intent", "action", "user", "bot", "or", "slot_was_set", "active_loop", "checkpoint")
 # How close a known name must be to a misspelt one for us to suggest it (difflib ratio, 0 to 1).
 SUGGESTION_CUTOFF = 0.75
 
+DUPLICATE_KEY = re.compile(r'found duplicate key "([^"]*)"')
 YAML_ADVICE = "fix the YAML (check the indentation and quotes on this line and the lines just above it)"
 
 
@@ -68,40 +90,66 @@ class Project:
     root: Path
     files: dict[str, Any]  # relative path -> parsed YAML, for the files that could be read
     unusable: frozenset[str]  # files that exist but are not valid YAML or are laid out wrongly
+    # Training-data file -> the kinds it holds (for an unusable file: the kinds it may hold).
+    kinds: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def doc(self, file: str) -> Mapping:
         """The top-level mapping of `file` ({} if missing or not a mapping), so checks never trip on shape."""
         return _as_map(self.files.get(file))
 
+    def data_files(self, kind: str) -> list[str]:
+        """The readable training-data files holding `kind`, in path order."""
+        return [file for file, kinds in self.kinds.items() if kind in kinds and file in self.files]
 
-@dataclass(frozen=True)
-class Step:
-    """One intent or action named in a story or rule."""
+    def response_files(self) -> list[str]:
+        """Where responses may be written: domain.yml, then every data file with `responses:`."""
+        return [DOMAIN, *self.data_files(RESPONSES)]
 
-    file: str
-    block: str  # e.g. "the story 'Parent asks what Prevent is'"
-    kind: str  # "intent" or "action"
-    name: Any  # as written; not necessarily a string if the YAML is odd
-    line: int | None
+    def can_read(self, need: str) -> bool:
+        """Whether a check that reads `need` (a file, or a kind of data) may run without false alarms."""
+        if need not in DATA_KINDS:
+            return need in self.files
+        if any(need in kinds and file in self.unusable for file, kinds in self.kinds.items()):
+            return False  # the broken file may hold what the check would report as missing
+        return need not in REQUIRED_KINDS or bool(self.data_files(need))
 
 
 # --- Reading the files ----------------------------------------------------------------------------------
 def load_project(root: Path) -> tuple[Project, list[Problem]]:
     """Parse every YAML file staff edit, reporting syntax errors and missing files instead of raising."""
     files: dict[str, Any] = {}
+    kinds: dict[str, frozenset[str]] = {}
     problems: list[Problem] = []
+    unusable: set[str] = set()
     for file in _yaml_files(root):
         document, found = _read(root, file)
         problems.extend(found)
-        if not found:
+        if found:
+            unusable.add(file)
+        else:
             files[file] = document
-    unusable = frozenset(p.file for p in problems)
-    for file in REQUIRED_FILES:
-        if not (root / file).is_file():
+        if is_data_file(file):
+            kinds[file] = _kinds_of(root, file, document, usable=not found)
+            if not found and not kinds[file]:
+                problems.append(Problem(file, 1, NO_DATA))
+    if not (root / DOMAIN).is_file():
+        problems.append(Problem(DOMAIN, None, "this file is missing; restore it from the last good version"))
+    for kind, what in REQUIRED_KINDS.items():
+        if not any(kind in found for found in kinds.values()):
             problems.append(
-                Problem(file, None, "this file is missing; restore it from the last good version")
+                Problem(
+                    f"{DATA_DIR}/",
+                    None,
+                    f"no file in {DATA_DIR}/ holds {what} (a file starting with '{kind}:'); the assistant "
+                    f"cannot be trained without them: restore the files in {DATA_DIR}/{kind}/ from the last "
+                    "good version",
+                )
             )
-    return Project(root, files, unusable), problems
+    return Project(root, files, frozenset(unusable), kinds), problems
+
+
+def is_data_file(file: str) -> bool:
+    return file.startswith(f"{DATA_DIR}/")
 
 
 def _read(root: Path, file: str) -> tuple[Any, list[Problem]]:
@@ -116,21 +164,62 @@ def _read(root: Path, file: str) -> tuple[Any, list[Problem]]:
 
 
 def _yaml_files(root: Path) -> list[str]:
-    found = {path.relative_to(root).as_posix() for pattern in YAML_GLOBS for path in root.glob(pattern)}
+    """domain.yml, every .yml/.yaml file anywhere under data/, and the other files staff edit."""
+    found = {DOMAIN} if (root / DOMAIN).is_file() else set()
+    data = root / DATA_DIR
+    if data.is_dir():
+        found |= {
+            path.relative_to(root).as_posix()
+            for path in data.rglob("*")
+            if path.suffix in DATA_SUFFIXES and path.is_file()
+        }
+    found |= {
+        path.relative_to(root).as_posix() for pattern in OTHER_YAML_GLOBS for path in root.glob(pattern)
+    }
     return sorted(found)
+
+
+def _kinds_of(root: Path, file: str, document: Any, usable: bool) -> frozenset[str]:
+    """The kinds a data file holds; for a file that could not be read, those it seems to hold (all if unsure),
+    so that checks which need them are skipped rather than report what may be in it as missing."""
+    if usable:
+        return frozenset(kind for kind in DATA_KINDS if kind in _as_map(document))
+    if isinstance(document, Mapping):  # valid YAML laid out wrongly: its keys, and what misspelt ones meant
+        meant = {_closest(str(key), DATA_KINDS) for key in document if key not in OTHER_DATA_KEYS}
+        return frozenset(DATA_KINDS) if None in meant else frozenset(k for k in meant if k)
+    try:
+        seen = frozenset(KIND_LINE.findall((root / file).read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError):
+        seen = frozenset()
+    return seen or frozenset(DATA_KINDS)
 
 
 def _layout_problems(file: str, document: Any) -> Iterator[Problem]:
     """Top-level keys holding the wrong kind of thing, e.g. `intents: greet` instead of a list."""
-    layout = FILE_LAYOUTS.get(file, {})
-    if layout and not isinstance(document, Mapping):
+    if file == DOMAIN:
+        layout = DOMAIN_LAYOUT
+    elif is_data_file(file):
+        layout = DATA_LAYOUT
+    else:
+        return
+    if document is None and layout is DATA_LAYOUT:
+        return  # an empty data file: reported as holding no training data
+    if not isinstance(document, Mapping):
         yield Problem(file, 1, f"this file should start with keys such as {', '.join(layout)}; {YAML_ADVICE}")
         return
-    for key, kind in layout.items():
-        value = document.get(key)
-        if value is not None and not isinstance(value, kind):
+    for key, value in document.items():
+        kind = layout.get(key)
+        if kind is not None and value is not None and not isinstance(value, kind):
             yield Problem(
                 file, _key_line(document, key), f"'{key}' should hold {LAYOUT_ADVICE[kind]}; {YAML_ADVICE}"
+            )
+        elif kind is None and layout is DATA_LAYOUT and key not in OTHER_DATA_KEYS:
+            known = (*DATA_KINDS, *OTHER_DATA_KEYS)
+            yield Problem(
+                file,
+                _key_line(document, key),
+                f"Rasa does not read a section called '{key}'{_suggestion(key, known)}; a training-data file "
+                f"holds only {', '.join(k + ':' for k in known)}",
             )
 
 
@@ -138,6 +227,14 @@ def _syntax_problem(file: str, error: YAMLError) -> Problem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     line = mark.line + 1 if isinstance(error, MarkedYAMLError) and mark is not None else None
     detail = getattr(error, "problem", None) or " ".join(str(error).split()) or type(error).__name__
+    duplicate = DUPLICATE_KEY.match(detail)
+    if duplicate:  # ruamel's message quotes both values in full, which can be pages long
+        return Problem(
+            file,
+            line,
+            f"'{duplicate[1]}:' appears twice at the same level; keep one and put everything under it "
+            "(the second one starts on this line)",
+        )
     return Problem(file, line, f"this is not valid YAML ({detail}); {YAML_ADVICE}")
 
 
@@ -174,122 +271,18 @@ def _named_items(sequence: Any) -> Iterator[tuple[str, int | None]]:
             yield name, _item_line(sequence, index)
 
 
+def _closest(name: str, known: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=SUGGESTION_CUTOFF)
+    return close[0] if close else None
+
+
 def _suggestion(name: Any, known: Iterable[str]) -> str:
     """' (did you mean X?)' for a likely typo, so staff need not hunt for the right spelling."""
-    close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=SUGGESTION_CUTOFF)
-    return f" (did you mean {close[0]}?)" if close else ""
+    close = _closest(str(name), known)
+    return f" (did you mean {close}?)" if close else ""
 
 
 def _normalise(example: str) -> str:
     """Compare examples as the model sees them: case, spacing and entity mark-up make no difference."""
     plain = re.sub(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})", r"\1", example)
     return " ".join(plain.lower().split())
-
-
-# --- The domain ------------------------------------------------------------------------------------------
-def domain_intents(project: Project) -> dict[str, int | None]:
-    return dict(_named_items(project.doc(DOMAIN).get("intents")))
-
-
-def domain_responses(project: Project) -> Mapping:
-    return _as_map(project.doc(DOMAIN).get("responses"))
-
-
-def domain_actions(project: Project) -> set[str]:
-    """Everything a story or rule may run: responses, custom actions, forms and Rasa's built-in actions."""
-    domain = project.doc(DOMAIN)
-    custom = {name for name, _ in _named_items(domain.get("actions"))}
-    responses = {name for name in domain_responses(project) if isinstance(name, str)}
-    return responses | custom | set(_as_map(domain.get("forms"))) | BUILT_IN_ACTIONS
-
-
-def response_variations(responses: Mapping) -> Iterator[tuple[str, int, Mapping, int | None]]:
-    """(response name, 1-based variation number, variation, line of its text) for every variation."""
-    for name, variations in responses.items():
-        for index, variation in enumerate(_as_list(variations)):
-            if isinstance(variation, Mapping):
-                line = _key_line(variation, "text") or _item_line(variations, index)
-                yield str(name), index + 1, variation, line
-
-
-def _response_label(name: str, number: int, responses: Mapping) -> str:
-    return f"{name} (variation {number})" if len(_as_list(responses.get(name))) > 1 else name
-
-
-# --- NLU examples ----------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Example:
-    """One training example, kept with its line so duplicates can be pointed at."""
-
-    intent: str
-    text: str
-    line: int | None
-
-
-def nlu_intents(project: Project) -> dict[str, int | None]:
-    """Intent -> line of its first `- intent:` block in data/nlu.yml."""
-    found: dict[str, int | None] = {}
-    blocks = _as_list(project.doc(NLU).get("nlu"))
-    for index, block in enumerate(blocks):
-        intent = _as_map(block).get("intent")
-        if isinstance(intent, str):
-            found.setdefault(intent, _item_line(blocks, index))
-    return found
-
-
-def nlu_examples(project: Project) -> Iterator[Example]:
-    """Every training example in data/nlu.yml with the line it is on."""
-    for block in _as_list(project.doc(NLU).get("nlu")):
-        block = _as_map(block)
-        intent = block.get("intent")
-        if isinstance(intent, str):
-            yield from _block_examples(intent, block)
-
-
-def _block_examples(intent: str, block: Mapping) -> Iterator[Example]:
-    examples = block.get("examples")
-    if isinstance(examples, str):
-        # A `|` block: its first line is the line after `examples: |`.
-        first = _key_line(block, "examples")
-        for offset, line in enumerate(examples.splitlines()):
-            text = line.strip()
-            if text.startswith("- "):
-                yield Example(intent, text[2:].strip(), first + 1 + offset if first else None)
-    for index, item in enumerate(_as_list(examples)):
-        text = _as_map(item).get("text")
-        if isinstance(text, str):
-            yield Example(intent, text.strip().removeprefix("- "), _item_line(examples, index))
-
-
-# --- Stories and rules ------------------------------------------------------------------------------------
-def blocks(project: Project, file: str) -> Iterator[tuple[str, Mapping, int | None]]:
-    """(label such as "the story 'X'", block, line) for every story or rule in `file`."""
-    section, title = BLOCK_FILES[file]
-    items = _as_list(project.doc(file).get(section))
-    for index, block in enumerate(items):
-        if isinstance(block, Mapping):
-            yield f"the {title} '{block.get(title, '?')}'", block, _item_line(items, index)
-
-
-def raw_steps(block: Mapping, block_line: int | None) -> Iterator[tuple[Any, int | None]]:
-    steps = block.get("steps")
-    for index, step in enumerate(_as_list(steps)):
-        yield step, _item_line(steps, index) or block_line
-
-
-def steps(project: Project, file: str) -> Iterator[Step]:
-    """Every intent and action a story or rule file names, including those inside `or` steps."""
-    for label, block, block_line in blocks(project, file):
-        for step, line in raw_steps(block, block_line):
-            yield from _step_parts(file, label, step, line)
-
-
-def _step_parts(file: str, label: str, step: Any, line: int | None) -> Iterator[Step]:
-    if not isinstance(step, Mapping):
-        return
-    for kind in ("intent", "action"):
-        if kind in step:
-            yield Step(file, label, kind, step[kind], line)
-    alternatives = step.get("or")
-    for index, alternative in enumerate(_as_list(alternatives)):
-        yield from _step_parts(file, label, alternative, _item_line(alternatives, index) or line)

@@ -1,5 +1,5 @@
 """Check 7: Rasa's own validation, run in-process with warnings kept, each message placed at the file and
-line it is about."""
+line it is about (in domain.yml or in any training-data file under data/, in subfolders too)."""
 
 from __future__ import annotations
 
@@ -13,22 +13,24 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from prevent_assistant.staff.validation.accessors import (
+    all_responses,
+    blocks,
+    domain_intents,
+    nlu_examples,
+    nlu_intents,
+    retrieval_bases,
+    retrieval_parts,
+    steps,
+)
 from prevent_assistant.staff.validation.problem import Problem
 from prevent_assistant.staff.validation.project import (
-    BLOCK_FILES,
+    BLOCK_TITLES,
     CONFIG,
     DATA_DIR,
     DOMAIN,
-    NLU,
     Project,
-    _key_line,
     _normalise,
-    blocks,
-    domain_intents,
-    domain_responses,
-    nlu_examples,
-    nlu_intents,
-    steps,
 )
 
 # --- Rasa's own validation -------------------------------------------------------------------------------
@@ -39,6 +41,11 @@ RASA_LOGGER = "rasa"
 IGNORED_WARNING_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning)
 # Rasa 3.6 warns this for every domain with slots, whatever their mappings: not a problem with the data.
 IGNORED_RASA_MESSAGES = ("Slot auto-fill has been removed",)
+# Rasa 3.6 adds each retrieval intent (faq) to the domain itself, then warns that domain.yml lists it too;
+# but the domain must list it, so for retrieval intents this warning is not a problem with the data.
+RETRIEVAL_ECHO = re.compile(
+    r"The following duplicated intents have been found across multiple domain files: (?P<names>[\w, ]+)"
+)
 # How to find where a Rasa message points: its pattern, and which index the quoted name is looked up in.
 RASA_SUBJECTS = (
     (re.compile(r"The intent '(?P<name>[^']+)' is listed in the domain file"), "domain"),
@@ -48,17 +55,28 @@ RASA_SUBJECTS = (
     (re.compile(r"The example '(?P<name>.+)' was found labeled with multiple"), "nlu"),
     (re.compile(r"The intent '(?P<name>[^']+)' is used in your stories"), "steps"),
     (re.compile(r"The action '(?P<name>[^']+)' is used in the"), "steps"),
+    (re.compile(r"Action '(?P<name>[^']+)' is listed as a response action"), "steps"),
     (re.compile(r"predicted in '(?P<name>[^']+)'"), "blocks"),
 )
-# Rasa names files by path, sometimes with a line number ("data/stories.yml:12").
-RASA_FILE_MENTION = re.compile(r"(?P<file>(?:domain|config)\.ya?ml|data/[\w.-]+\.ya?ml)(?::(?P<line>\d+))?")
+# Rasa names files by path, sometimes with a line number ("data/stories/myths.yml:12").
+RASA_FILE_MENTION = re.compile(
+    rf"(?P<file>(?:domain|config)\.ya?ml|{DATA_DIR}/(?:[\w.-]+/)*[\w.-]+\.ya?ml)(?::(?P<line>\d+))?"
+)
 
 
 # --- Check 7: Rasa's own validation ---------------------------------------------------------------------
 def rasa_problems(project: Project) -> list[Problem]:
     """What `rasa data validate --fail-on-warnings` reports, each placed at the file and line it is about."""
     places = RasaPlaces(project)
-    return [places.problem(" ".join(message.split())) for message in rasa_messages(project.root)]
+    messages = (" ".join(message.split()) for message in rasa_messages(project.root))
+    retrieval = retrieval_bases(project)
+    return [places.problem(message) for message in messages if not _retrieval_echo(message, retrieval)]
+
+
+def _retrieval_echo(message: str, retrieval: set[str]) -> bool:
+    """Rasa's warning that a retrieval intent is listed twice: by domain.yml and by Rasa itself."""
+    echo = RETRIEVAL_ECHO.fullmatch(message)
+    return bool(echo) and {name.strip() for name in echo["names"].split(",")} <= retrieval
 
 
 def rasa_messages(root: Path) -> list[str]:
@@ -163,30 +181,34 @@ class RasaPlaces:
 
     @staticmethod
     def _domain(project: Project) -> dict[str, tuple[str, int | None]]:
-        responses = domain_responses(project)
+        """Intents (in domain.yml) and responses (wherever they are written)."""
         places = {name: (DOMAIN, line) for name, line in domain_intents(project).items()}
-        places.update({str(name): (DOMAIN, _key_line(responses, name)) for name in responses})
+        places.update(all_responses(project))
         return places
 
     @staticmethod
     def _nlu(project: Project) -> dict[str, tuple[str, int | None]]:
-        places = {intent: (NLU, line) for intent, line in nlu_intents(project).items()}
+        """Intents as Rasa names them (faq, not faq/<key>) and examples, at their first block or line."""
+        places: dict[str, tuple[str, int | None]] = {}
+        for intent, place in nlu_intents(project).items():
+            places.setdefault(intent, place)
+            places.setdefault(retrieval_parts(intent)[0], place)
         for example in nlu_examples(project):
-            places.setdefault(_normalise(example.text), (NLU, example.line))
+            places.setdefault(_normalise(example.text), (example.file, example.line))
         return places
 
     @staticmethod
     def _steps(project: Project) -> dict[str, tuple[str, int | None]]:
         places: dict[str, tuple[str, int | None]] = {}
-        for file in BLOCK_FILES:
-            for step in steps(project, file):
-                places.setdefault(str(step.name), (file, step.line))
+        for kind in BLOCK_TITLES:
+            for step in steps(project, kind):
+                places.setdefault(str(step.name), (step.file, step.line))
         return places
 
     @staticmethod
     def _blocks(project: Project) -> dict[str, tuple[str, int | None]]:
         places: dict[str, tuple[str, int | None]] = {}
-        for file, (_, title) in BLOCK_FILES.items():
-            for _, block, line in blocks(project, file):
+        for kind, title in BLOCK_TITLES.items():
+            for file, _, block, line in blocks(project, kind):
                 places.setdefault(str(block.get(title)), (file, line))
         return places
