@@ -64,6 +64,22 @@ def retention() -> timedelta:
     return parse_duration(_file().get("retention", "30d"))
 
 
+def describe_duration(period: timedelta) -> str:
+    """'30 days', '2 weeks', '12 hours': how the assistant and the privacy notice state the retention period,
+    so what people are told always follows settings.yml."""
+    hours = int(period.total_seconds() // 3600)
+    for unit, size in (("week", 24 * 7), ("day", 24), ("hour", 1)):
+        if hours % size == 0 and hours >= size:
+            count = hours // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{hours} hours"
+
+
+def organisation() -> str:
+    """Who runs this assistant, as people are told when they ask."""
+    return str(_file().get("organisation") or "the organisation that runs this website")
+
+
 def handoff_transcript_turns() -> int:
     return int(_file().get("handoff_transcript_turns", 12))
 

@@ -14,13 +14,15 @@ from typing import Any, TypeVar
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from prevent_assistant.db.conversations import delete_conversation
+from prevent_assistant.names import DELETE_CONVERSATION_ACTION
 from prevent_assistant.redaction import redact
 from prevent_assistant.settings import database_url
 
@@ -73,7 +75,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         **kwargs: Any,
     ) -> None:
         kwargs.pop("host", None)  # Rasa passes endpoints.yml's `url` as `host`; the URL is ours to read.
-        parsed = make_url(url or database_url())
+        self.url = url or database_url()
+        parsed = make_url(self.url)
         super().__init__(
             domain=domain,
             dialect=parsed.drivername,
@@ -100,7 +103,28 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         for event in super()._additional_events(session, tracker):
             yield redacted(event)
 
+    @_without_details
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the turn's new events, unless the person asked for this conversation to be deleted.
+
+        Rasa saves by appending whatever the database lacks; after action_delete_conversation it lacks
+        everything, so a plain save would write the whole conversation back from memory. Deleting again
+        here also catches a deletion whose action could not reach the database itself.
+        """
+        if deletion_requested(tracker):
+            delete_conversation(tracker.sender_id, url=self.url)
+            return
+        await SQLTrackerStore.save(self, tracker)
+
     retrieve = _without_details(SQLTrackerStore.retrieve)
     retrieve_full_tracker = _without_details(SQLTrackerStore.retrieve_full_tracker)
-    save = _without_details(SQLTrackerStore.save)
     keys = _without_details(SQLTrackerStore.keys)
+
+
+def deletion_requested(tracker: DialogueStateTracker) -> bool:
+    """Whether this turn ran action_delete_conversation. A tracker loaded after a deletion starts empty, so
+    the action can only be in the tracker of the turn that ran it."""
+    return any(
+        isinstance(event, ActionExecuted) and event.action_name == DELETE_CONVERSATION_ACTION
+        for event in tracker.events
+    )

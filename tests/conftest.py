@@ -32,9 +32,27 @@ def domain() -> dict:
     return load_yaml("domain.yml")
 
 
+def data_files() -> list[Path]:
+    """Every training data file, wherever it sits under data/ (Rasa reads them all)."""
+    return sorted(path for pattern in ("*.yml", "*.yaml") for path in (ROOT / "data").rglob(pattern))
+
+
+def data_blocks(key: str) -> list[dict]:
+    """The entries under `key` (nlu, rules, stories) of every data file."""
+    return [
+        block
+        for path in data_files()
+        for block in (yaml.safe_load(path.read_text("utf-8")) or {}).get(key, [])
+    ]
+
+
 @pytest.fixture(scope="session")
 def responses(domain: dict) -> dict[str, list[dict]]:
-    return domain["responses"]
+    """Every response: the domain's, and the answers kept beside their examples in data/ (utter_faq/...)."""
+    found = dict(domain["responses"])
+    for path in data_files():
+        found.update((yaml.safe_load(path.read_text("utf-8")) or {}).get("responses", {}))
+    return found
 
 
 def _require_model() -> Path:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from prevent_assistant.db import session_scope
 from prevent_assistant.db.models import STATUSES, Handoff, utc_now
@@ -102,3 +103,9 @@ def delete_closed_before(cutoff: datetime, url: str | None = None) -> int:
             delete(Handoff).where(Handoff.status == "closed", Handoff.created_at < cutoff)
         )
         return result.rowcount or 0
+
+
+def delete_handoffs_of(session: Session, conversation_id: str) -> int:
+    """Delete every handoff a conversation made (the person deleted it), in the caller's transaction."""
+    result = session.execute(delete(Handoff).where(Handoff.conversation_id == conversation_id))
+    return result.rowcount or 0

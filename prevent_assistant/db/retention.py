@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import MetaData, Table, delete, func, inspect, select
+from sqlalchemy import delete, func, select
 
 from prevent_assistant.db import engine_for, session_scope
+from prevent_assistant.db.conversations import events_table
 from prevent_assistant.db.handoffs import delete_closed_before
 from prevent_assistant.db.models import utc_now
 from prevent_assistant.settings import database_url
-
-# Rasa's SQLTrackerStore table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent); `timestamp` is Unix time.
-RASA_EVENTS_TABLE = "events"
 
 
 @dataclass(frozen=True)
@@ -33,17 +31,16 @@ def purge(older_than: timedelta, url: str | None = None) -> PurgeReport:
     url = url or database_url()
     cutoff = utc_now() - older_than
     conversations = events = 0
-    engine = engine_for(url)
-    if inspect(engine).has_table(RASA_EVENTS_TABLE):
-        table = Table(RASA_EVENTS_TABLE, MetaData(), autoload_with=engine)
+    table = events_table(engine_for(url))
+    if table is not None:
         stale = (
             select(table.c.sender_id)
             .group_by(table.c.sender_id)
             .having(func.max(table.c.timestamp) < cutoff.timestamp())
         )
         with session_scope(url) as session:
-            senders = list(session.scalars(stale))
-            if senders:
-                result = session.execute(delete(table).where(table.c.sender_id.in_(senders)))
-                conversations, events = len(senders), result.rowcount or 0
+            conversations = session.scalar(select(func.count()).select_from(stale.subquery())) or 0
+            # A subquery, not a list of ids: SQLite limits how many parameters one statement may bind.
+            result = session.execute(delete(table).where(table.c.sender_id.in_(stale.scalar_subquery())))
+            events = result.rowcount or 0
     return PurgeReport(cutoff, conversations, events, delete_closed_before(cutoff, url))

@@ -3,7 +3,8 @@
 Staff improve the assistant by adding real questions to the training data. The most useful ones are those
 the model hesitated over and those that sent the person to the ACT Early Support Line, so this module
 reads them back from Rasa's tracker store (the `events` table, where people's text is already redacted)
-and groups them by the intent the model guessed, ready to be checked and pasted into data/nlu.yml.
+and groups them by the intent the model guessed, ready to be checked and pasted into the file under
+data/nlu/ for that topic (data/nlu/faq/<topic>.yml for a question with its own answer).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from sqlalchemy import MetaData, Table, inspect, select
 from sqlalchemy.engine import Engine
 
 from prevent_assistant.db import engine_for, session_scope
+from prevent_assistant.db.conversations import RASA_EVENTS_TABLE
 from prevent_assistant.db.models import Handoff, utc_now
-from prevent_assistant.db.retention import RASA_EVENTS_TABLE
 from prevent_assistant.settings import PROJECT_ROOT, database_url
 
 CONFIG_FILE = PROJECT_ROOT / "config.yml"

@@ -1,0 +1,23 @@
+"""The staff-editable wording in content/: one home for where it lives and how it is read.
+
+Each file is read once per process (it changes only with a release, and it sits on the reply path); the
+cache is keyed by name so tests can point a fresh process at edited copies.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import yaml
+
+from prevent_assistant.settings import PROJECT_ROOT
+
+CONTENT_DIR = PROJECT_ROOT / "content"
+
+
+@cache
+def load_content(name: str) -> dict[str, Any]:
+    """content/<name>.yml as a mapping (an empty file is an empty mapping)."""
+    path = CONTENT_DIR / f"{name}.yml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
