@@ -1,4 +1,5 @@
-"""The website chat widget's Rasa input channel: serves the widget and the demo page, and takes messages.
+"""The website chat widget's Rasa input channel: serves the widget, the demo page, the privacy notice and
+accessibility statement the widget links to (rendered by pages.py), and takes messages.
 
 Serving the page, the script and the webhook from one blueprint puts them on the bot's own origin, so the
 demo needs no CORS. Other sites may embed the widget only if their origin is on the allow-list in
@@ -20,16 +21,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from prevent_assistant.channel_guard import BadRequest, admit, answer, rate_limiter_for, refusal
+from prevent_assistant.pages import render_page
 from prevent_assistant.settings import PROJECT_ROOT
 
 __all__ = ["CONTENT_SECURITY_POLICY", "BadRequest", "WidgetInput"]
 
 WIDGET_DIR = PROJECT_ROOT / "widget"
 WIDGET_CONTENT = PROJECT_ROOT / "content" / "widget.yml"
-STATIC_TYPES = {"widget.js": "application/javascript", "widget.css": "text/css"}
+STATIC_TYPES = {"widget.js": "application/javascript", "widget.css": "text/css", "pages.css": "text/css"}
 
 # No inline script or style, nothing from another host, no framing: the page a worried person types into
-# can run only the project's own files.
+# can run only the project's own files. The privacy and accessibility pages get the same policy.
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -53,7 +55,8 @@ def static_file(name: str) -> str:
 
 
 class WidgetInput(InputChannel):
-    """Input channel `widget`: demo page at /webhooks/widget/, messages at /webhooks/widget/webhook."""
+    """Input channel `widget`: demo page at /webhooks/widget/, messages at /webhooks/widget/webhook, and the
+    pages the widget's footer links to at /webhooks/widget/privacy and /webhooks/widget/accessibility."""
 
     @classmethod
     def name(cls) -> str:
@@ -94,6 +97,15 @@ class WidgetInput(InputChannel):
         @widget.route("/", methods=["GET"])
         async def demo_page(request: Request) -> HTTPResponse:
             return response.html(static_file("index.html"), headers=SECURITY_HEADERS)
+
+        # Beside the widget, so widget.js finds them from its own address, on any site that embeds it.
+        @widget.route("/privacy", methods=["GET"])
+        async def privacy_notice(request: Request) -> HTTPResponse:
+            return response.html(render_page("privacy"), headers=SECURITY_HEADERS)
+
+        @widget.route("/accessibility", methods=["GET"])
+        async def accessibility_statement(request: Request) -> HTTPResponse:
+            return response.html(render_page("accessibility"), headers=SECURITY_HEADERS)
 
         @widget.route("/static/<name>", methods=["GET"])
         async def static(request: Request, name: str) -> HTTPResponse:

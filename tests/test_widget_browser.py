@@ -9,8 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 from limits import parse_many
+from sqlalchemy import func, select
 
 from conftest import MYTHS, ROOT, start_stack
+from prevent_assistant.db import engine_for, session_scope
+from prevent_assistant.db.conversations import events_table
+from prevent_assistant.db.models import Handoff
+from prevent_assistant.settings import DATABASE_URL_VARIABLE, describe_duration, organisation, retention
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
@@ -280,3 +285,223 @@ def test_screenshots_for_the_readme_exist():
     """The committed copies the README shows; refreshed from test-artifacts/screenshots by hand."""
     for name in ("desktop", "mobile-360"):
         assert (ROOT / "docs" / "screenshots" / f"widget-{name}.png").stat().st_size > 10_000
+
+
+# --- Deleting the conversation ----------------------------------------------------------------------------
+ASSISTANT = yaml.safe_load((ROOT / "content" / "assistant.yml").read_text(encoding="utf-8"))
+WORRIED = "my brother keeps watching extremist videos and I'm worried about him"
+
+
+def delete_control(page):
+    return page.get_by_role("button", name=LABELS["delete_label"], exact=True)
+
+
+def delete_question(page):
+    return page.get_by_role("group", name=LABELS["delete_confirm_text"])
+
+
+def stored_conversation(page) -> str:
+    """Everything this widget keeps in the browser, as one string (empty when nothing is kept)."""
+    return page.evaluate(
+        "() => [sessionStorage, localStorage].map(s => s.getItem('prevent-assistant') || '').join('')"
+    )
+
+
+def sender_of(page) -> str:
+    return page.evaluate("() => JSON.parse(sessionStorage.getItem('prevent-assistant')).sender")
+
+
+def rows_stored_for(stack, sender: str) -> dict[str, int]:
+    """What the stack's database holds for one conversation: Rasa's events and the project's handoffs."""
+    url = stack.processes.servers["rasa"].env[DATABASE_URL_VARIABLE]
+    events = events_table(engine_for(url))
+    assert events is not None, "Rasa has stored no conversation in this database"
+    with session_scope(url) as session:
+        return {
+            "events": session.scalar(
+                select(func.count()).select_from(events).where(events.c.sender_id == sender)
+            ),
+            "handoffs": session.scalar(
+                select(func.count()).select_from(Handoff).where(Handoff.conversation_id == sender)
+            ),
+        }
+
+
+def test_delete_asks_first_and_cancel_keeps_everything(page):
+    log = open_widget(page)
+    ask(page, "what is channel")
+    expect(log).to_contain_text(answer_start("utter_what_is_channel"), timeout=30_000)
+    before, sender = stored_conversation(page), sender_of(page)
+    control = delete_control(page)
+    expect(control).to_have_attribute("aria-expanded", "false")
+    control.click()
+    question = delete_question(page)
+    expect(question).to_be_visible()
+    expect(control).to_have_attribute("aria-expanded", "true")
+    cancel = question.get_by_role("button", name=LABELS["delete_cancel_label"], exact=True)
+    expect(cancel).to_be_focused()  # the harmless choice; the question names the group it is in
+    expect(question.get_by_role("button", name=LABELS["delete_confirm_label"], exact=True)).to_be_visible()
+    cancel.click()
+    expect(question).to_be_hidden()
+    expect(control).to_be_focused()
+    # Escape inside the question means "no": it cancels without closing the chat.
+    control.press("Enter")
+    expect(cancel).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(question).to_be_hidden()
+    expect(control).to_be_focused()
+    expect(page.get_by_label(LABELS["input_label"])).to_be_visible()
+    expect(log).to_contain_text("what is channel")
+    assert stored_conversation(page) == before and sender_of(page) == sender
+    assert page.csp_errors == []
+
+
+@pytest.mark.parametrize("how", ["button", "typed"])
+def test_delete_clears_the_conversation_here_and_on_the_server(page, stack, how):
+    log = open_widget(page)
+    ask(page, WORRIED)
+    expect(log).to_contain_text(re.compile(r"PRV-[A-Z0-9]{4}"), timeout=30_000)
+    old_sender = sender_of(page)
+    assert rows_stored_for(stack, old_sender)["handoffs"] == 1
+    if how == "button":
+        delete_control(page).click()
+        delete_question(page).get_by_role("button", name=LABELS["delete_confirm_label"], exact=True).click()
+        expect(page.get_by_label(LABELS["input_label"])).to_be_focused()
+    else:
+        ask(page, "delete this conversation")
+    confirmation = ASSISTANT["deleted_with_handoff"].split(",")[0]
+    expect(log).to_contain_text(confirmation, timeout=30_000)
+    expect(log).not_to_contain_text("extremist")
+    expect(log).not_to_contain_text("PRV-")
+    expect(log.locator(".pa-msg--user")).to_have_count(0)  # neither the old messages nor a "delete" bubble
+    stored = stored_conversation(page)
+    assert "extremist" not in stored and "PRV-" not in stored and old_sender not in stored
+    assert sender_of(page) != old_sender
+    assert rows_stored_for(stack, old_sender) == {"events": 0, "handoffs": 0}
+    # The chat carries on as a new conversation, under the new sender id only.
+    ask(page, "what is prevent")
+    expect(log).to_contain_text(answer_start("utter_what_is_prevent"), timeout=30_000)
+    assert rows_stored_for(stack, sender_of(page))["events"] > 0
+    assert rows_stored_for(stack, old_sender) == {"events": 0, "handoffs": 0}
+    assert page.csp_errors == []
+
+
+def test_a_delete_the_server_could_not_do_keeps_everything(page):
+    """The server's failure reply has text but no `conversation_deleted` flag: nothing is cleared."""
+    failure = ASSISTANT["could_not_delete"].split(".")[0] + "."
+
+    def refuse_deletion(route):
+        if "/delete_conversation" in (route.request.post_data or ""):
+            route.fulfill(json=[{"recipient_id": "x", "text": failure}])
+        else:
+            route.continue_()
+
+    log = open_widget(page)
+    ask(page, "what is channel")
+    expect(log).to_contain_text(answer_start("utter_what_is_channel"), timeout=30_000)
+    sender = sender_of(page)
+    page.route("**/webhooks/widget/webhook", refuse_deletion)
+    delete_control(page).click()
+    delete_question(page).get_by_role("button", name=LABELS["delete_confirm_label"], exact=True).click()
+    expect(log).to_contain_text(failure, timeout=30_000)
+    expect(log).to_contain_text("what is channel")
+    assert sender_of(page) == sender and "what is channel" in stored_conversation(page)
+
+
+def test_the_about_answers_delete_button_asks_first_too(page):
+    log = open_widget(page)
+    ask(page, "who runs this website assistant")
+    offered = log.get_by_role("button", name=ASSISTANT["delete_button"], exact=True)
+    expect(offered).to_be_visible(timeout=30_000)
+    offered.click()
+    question = delete_question(page)
+    expect(question).to_be_visible()
+    question.get_by_role("button", name=LABELS["delete_cancel_label"], exact=True).click()
+    expect(offered).to_be_focused()
+    expect(offered).to_be_enabled()  # nothing was sent, so it can still be used
+
+
+# --- Replies in another language, the pages the footer links to, and no JavaScript ------------------------
+def test_a_reply_in_another_language_carries_its_language(page):
+    log = open_widget(page)
+    ask(page, "Mae gen i gwestiwn am Prevent, ydych chi'n siarad Cymraeg?")
+    welsh = log.locator('.pa-bubble[lang="cy"]')
+    expect(welsh).to_be_visible(timeout=30_000)
+    expect(welsh).to_have_attribute("dir", "auto")
+    expect(welsh.locator('a[href="tel:999"]')).to_be_visible()
+    expect(log.locator(".pa-bubble[lang]")).to_have_count(1)  # the greeting and other replies stay English
+    page.reload()
+    if not page.get_by_role("log").is_visible():
+        launcher(page).click()
+    expect(page.locator('.pa-bubble[lang="cy"]')).to_be_visible()  # kept across a reload
+
+
+@pytest.mark.parametrize(
+    ("label", "path"), [("privacy_label", "privacy"), ("accessibility_label", "accessibility")]
+)
+def test_footer_links_open_the_privacy_and_accessibility_pages_in_a_new_tab(page, stack, label, path):
+    open_widget(page)
+    link = page.get_by_role("dialog").get_by_role("link", name=LABELS[label])
+    expect(link).to_have_attribute("href", f"{stack.rasa_url}/webhooks/widget/{path}")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener noreferrer")
+    with page.context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    title = yaml.safe_load((ROOT / "content" / f"{path}.yml").read_text(encoding="utf-8"))["title"]
+    expect(tab.get_by_role("heading", level=1)).to_have_text(title)
+    expect(tab.locator("main")).to_contain_text(organisation())
+    assert page.csp_errors == []
+
+
+def serious_violations(tab) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    tab.add_script_tag(path=str(AXE))
+    return tab.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
+    )
+
+
+@pytest.mark.parametrize("path", ["privacy", "accessibility"])
+def test_privacy_and_accessibility_pages_pass_axe_and_reflow(browser, stack, path):
+    results = {}
+    for name, viewport in {"desktop": (1280, 900), "320px": (320, 640)}.items():
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, bypass_csp=True)
+        tab = context.new_page()
+        tab.goto(f"{stack.rasa_url}/webhooks/widget/{path}")
+        expect(tab.locator("main")).to_contain_text(
+            describe_duration(retention()) if path == "privacy" else "2.2"
+        )
+        assert tab.evaluate("() => document.documentElement.scrollWidth") <= viewport[0]
+        results[name] = serious_violations(tab)
+        context.close()
+    assert results == {"desktop": [], "320px": []}
+
+
+def test_axe_finds_nothing_serious_with_the_delete_question_open(browser, stack):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    tab = context.new_page()
+    tab.goto(f"{stack.rasa_url}/webhooks/widget/")
+    open_widget(tab)
+    delete_control(tab).click()
+    expect(delete_question(tab)).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / "widget-delete-question-360.png"))
+    assert serious_violations(tab) == []
+    context.close()
+
+
+def test_without_javascript_the_demo_page_gives_the_support_line_and_999(browser, stack):
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(f"{stack.rasa_url}/webhooks/widget/")
+    fallback = tab.locator(".pa-demo__noscript")
+    expect(fallback).to_be_visible()
+    expect(fallback).to_contain_text("9am to 5pm every day")
+    expect(fallback.get_by_role("link", name="0800 011 3764")).to_have_attribute("href", "tel:+448000113764")
+    expect(fallback.get_by_role("link", name="999")).to_have_attribute("href", "tel:999")
+    expect(launcher(tab)).to_have_count(0)
+    context.close()

@@ -1,15 +1,26 @@
-"""The widget channel over HTTP on the real server: what it serves, and how it refuses bad requests."""
+"""The widget channel over HTTP on the real server: what it serves (the demo page, the widget's files, the
+privacy and accessibility pages), and how it refuses bad requests."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import uuid
 from types import SimpleNamespace
 
 import pytest
 import requests
 
-from prevent_assistant.widget_channel import CONTENT_SECURITY_POLICY, BadRequest, WidgetInput
+from conftest import ROOT, load_yaml
+from prevent_assistant.pages import PAGES, render_page, text_html
+from prevent_assistant.settings import describe_duration, handoff_transcript_turns, organisation, retention
+from prevent_assistant.widget_channel import (
+    CONTENT_SECURITY_POLICY,
+    SECURITY_HEADERS,
+    BadRequest,
+    WidgetInput,
+)
 
 
 def widget_url(stack, path: str = "") -> str:
@@ -118,3 +129,70 @@ def test_allow_list_admits_only_listed_origins():
 def test_a_wildcard_origin_is_refused_at_start_up():
     with pytest.raises(ValueError, match="must list origins"):
         WidgetInput(allowed_origins=["*"])
+
+
+# --- The privacy notice and accessibility statement the widget links to ---------------------------------
+PAGE_CONTENT = {name: load_yaml(f"content/{name}.yml") for name in PAGES}
+WIDGET_WORDS = load_yaml("content/widget.yml")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_pages_are_served_with_the_demo_pages_headers_and_the_facts_from_settings(stack, name):
+    page = requests.get(widget_url(stack, name), timeout=10)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    for header, value in SECURITY_HEADERS.items():
+        assert page.headers[header] == value
+    assert html.escape(organisation()) in page.text
+    assert html.escape(PAGE_CONTENT[name]["title"]) in page.text
+    assert "<script" not in page.text and "style=" not in page.text  # nothing the policy would block
+    assert 'href="tel:+448000113764"' in page.text and 'href="tel:999"' in page.text
+    stylesheet = requests.get(widget_url(stack, "static/pages.css"), timeout=10)
+    assert stylesheet.status_code == 200 and stylesheet.headers["Content-Type"].startswith("text/css")
+
+
+def test_privacy_notice_states_retention_and_handoff_size_from_settings(stack):
+    text = requests.get(widget_url(stack, "privacy"), timeout=10).text
+    assert f"for {describe_duration(retention())} after its last message" in text
+    assert f"last {handoff_transcript_turns()} messages" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("privacy", "delete_label"), ("privacy", "keep_label"), ("accessibility", "quick_exit_label")],
+)
+def test_pages_name_the_widgets_controls_as_the_widget_does(name, label):
+    """The pages quote buttons by name: if content/widget.yml renames one, the page must follow."""
+    assert html.escape(WIDGET_WORDS[label]) in render_page(name)
+
+
+def test_page_text_is_escaped_with_placeholders_filled_and_phone_numbers_linked():
+    rendered = text_html(
+        "<b>{organisation}</b>: call 0800 011 3764 or 999, not 19990.", {"organisation": "A&B"}
+    )
+    assert rendered == (
+        '&lt;b&gt;A&amp;B&lt;/b&gt;: call <a href="tel:+448000113764">0800 011 3764</a> or '
+        '<a href="tel:999">999</a>, not 19990.'
+    )
+
+
+def test_only_the_two_pages_are_rendered():
+    with pytest.raises(KeyError):
+        render_page("../settings")
+
+
+def noscript_text(document: str) -> str:
+    """The <noscript> block's words and links, whatever its indentation and classes."""
+    block = re.search(r"<noscript>(.*?)</noscript>", document, re.DOTALL)
+    assert block, "no <noscript> block"
+    return " ".join(re.sub(r' class="[^"]*"', "", block.group(1)).split())
+
+
+def test_demo_page_and_the_readme_embed_snippet_have_the_same_no_javascript_fallback(stack):
+    served = noscript_text(requests.get(widget_url(stack), timeout=10).text)
+    assert 'href="tel:+448000113764">0800 011 3764</a>' in served
+    assert "9am to 5pm every day" in served and 'href="tel:999">999</a>' in served
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    snippet = re.search(r"```html\n(<div id=\"prevent-assistant\"></div>.*?)```", readme, re.DOTALL)
+    assert snippet, "README.md's embed snippet is missing"
+    assert noscript_text(snippet.group(1)) == served

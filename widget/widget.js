@@ -1,7 +1,7 @@
 /*
  * Prevent assistant: the website chat widget.
  *
- * Embed with two lines:
+ * Embed with two lines (and a <noscript> fallback with the support line between them: see README.md):
  *   <div id="prevent-assistant"></div>
  *   <script src=".../webhooks/widget/static/widget.js" defer></script>
  *
@@ -16,6 +16,8 @@
  *   - Nothing is stored except in this tab's sessionStorage, and nothing at all when the person ticks
  *     "don't keep". Quick exit wipes it and leaves the page (replacing it in the history).
  *   - Works under a strict Content-Security-Policy: no inline styles, only classes from widget.css.
+ *   - Deleting the conversation asks first, inside the panel, and clears this browser's copy only once
+ *     the server says it has deleted its own.
  *
  * Plain ES2020, no dependencies, no build step.
  */
@@ -38,6 +40,14 @@
   // Same rule as the server: a random id, never anything personal.
   const SENDER_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
   const LINK_SCHEMES = new Set(['http:', 'https:', 'tel:']);
+  // An ISO 639-1 (or 639-2) code as the server tags replies in another language: nothing else becomes lang.
+  const LANG_PATTERN = /^[a-z]{2,3}$/;
+  // Sent to delete the conversation; an intent name rather than wording, so it lives here, not in the
+  // content file. The about-the-assistant reply offers a quick reply with the same payload.
+  const DELETE_PAYLOAD = '/delete_conversation';
+  // The pages the channel serves beside the widget (prevent_assistant/widget_channel.py).
+  const PRIVACY_PATH = '/privacy';
+  const ACCESSIBILITY_PATH = '/accessibility';
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
   /* ------------------------------------------------------------------------------------------------ */
@@ -64,6 +74,13 @@
    * @property {string} startMessage
    * @property {string} youSaidLabel      optional: screen-reader prefix for the person's messages
    * @property {string} assistantSaidLabel optional: screen-reader prefix for the assistant's messages
+   * @property {string} deleteLabel       the panel's "Delete this conversation" control
+   * @property {string} deleteConfirmText the question asked before deleting
+   * @property {string} deleteConfirmLabel
+   * @property {string} deleteCancelLabel
+   * @property {string} privacyLabel
+   * @property {string} accessibilityLabel
+   * @property {string} newTabLabel       optional: screen-reader note on links that open a new tab
    */
 
   /**
@@ -94,6 +111,13 @@
       startMessage: text('start_message'),
       youSaidLabel: text('you_said_label'),
       assistantSaidLabel: text('assistant_said_label'),
+      deleteLabel: text('delete_label'),
+      deleteConfirmText: text('delete_confirm_text'),
+      deleteConfirmLabel: text('delete_confirm_label'),
+      deleteCancelLabel: text('delete_cancel_label'),
+      privacyLabel: text('privacy_label'),
+      accessibilityLabel: text('accessibility_label'),
+      newTabLabel: text('new_tab_label'),
     });
   }
 
@@ -299,7 +323,7 @@
    * @typedef {{title: string, payload: string}} QuickReply
    * @typedef {{title: string, url: string, description: string, summary: string}} Clip
    * @typedef {{from: 'user', text: string}} UserRecord
-   * @typedef {{from: 'bot', text: string, buttons: QuickReply[], chosen: number | null}} BotRecord
+   * @typedef {{from: 'bot', text: string, buttons: QuickReply[], chosen: number | null, lang: string | null}} BotRecord
    * @typedef {{from: 'clip', clip: Clip}} ClipRecord
    * @typedef {UserRecord | BotRecord | ClipRecord} MessageRecord
    */
@@ -330,22 +354,60 @@
   }
 
   /**
-   * Turns one message from the server into records. A message may carry text (with buttons) and a
-   * custom payload; a handoff payload adds nothing because its reference is already in the text.
+   * A language code fit for a lang attribute, or null: the value comes from the network.
+   * @param {unknown} raw
+   * @returns {string | null}
+   */
+  function normaliseLang(raw) {
+    return typeof raw === 'string' && LANG_PATTERN.test(raw) ? raw : null;
+  }
+
+  /**
+   * A message's custom payload, or an empty object.
    * @param {unknown} message
+   * @returns {Record<string, unknown>}
+   */
+  function customOf(message) {
+    const custom = message && typeof message === 'object' ? message.custom : null;
+    return custom && typeof custom === 'object' ? custom : {};
+  }
+
+  /**
+   * Turns the server's replies to one message into records. A message may carry text (with buttons) and
+   * a custom payload; a handoff payload adds nothing because its reference is already in the text.
+   * Rasa sends a custom payload as a message of its own straight after the text it was uttered with, so
+   * a `language` tag belongs to the bot text just before it (or in the same message).
+   * @param {unknown[]} replies
    * @returns {MessageRecord[]}
    */
-  function recordsFromServer(message) {
-    if (!message || typeof message !== 'object') return [];
+  function recordsFromServer(replies) {
     /** @type {MessageRecord[]} */
     const records = [];
-    const text = asText(message.text);
-    const buttons = normaliseButtons(message.buttons);
-    if (text.trim() || buttons.length) records.push({ from: 'bot', text, buttons, chosen: null });
-    const custom = message.custom;
-    const clip = custom && typeof custom === 'object' ? normaliseClip(custom.clip) : null;
-    if (clip) records.push({ from: 'clip', clip });
+    for (const message of replies) {
+      if (!message || typeof message !== 'object') continue;
+      const text = asText(message.text);
+      const buttons = normaliseButtons(message.buttons);
+      if (text.trim() || buttons.length) {
+        records.push({ from: 'bot', text, buttons, chosen: null, lang: null });
+      }
+      const custom = customOf(message);
+      const clip = normaliseClip(custom.clip);
+      if (clip) records.push({ from: 'clip', clip });
+      const lang = normaliseLang(custom.language);
+      const last = records[records.length - 1];
+      if (lang && last && last.from === 'bot') last.lang = lang;
+    }
     return records;
+  }
+
+  /**
+   * Whether the server says it deleted this conversation. Only this flag clears anything: a reply
+   * without it (the server could not delete) leaves the conversation as it was.
+   * @param {unknown[]} replies
+   * @returns {boolean}
+   */
+  function conversationDeleted(replies) {
+    return replies.some((message) => customOf(message).conversation_deleted === true);
   }
 
   /**
@@ -363,7 +425,7 @@
       const buttons = normaliseButtons(raw.buttons);
       const chosen =
         Number.isInteger(raw.chosen) && raw.chosen >= 0 && raw.chosen < buttons.length ? raw.chosen : null;
-      return { from: 'bot', text: asText(raw.text), buttons, chosen };
+      return { from: 'bot', text: asText(raw.text), buttons, chosen, lang: normaliseLang(raw.lang) };
     }
     if (raw.from === 'clip') {
       const clip = normaliseClip(raw.clip);
@@ -501,10 +563,76 @@
   }
 
   /**
+   * A footer link to one of the pages served beside the widget. It opens in a new tab, so the
+   * conversation stays where it was; screen readers are told so when the content file has the words.
+   * @param {string} label
+   * @param {string} url
+   * @param {WidgetConfig} config
+   * @returns {HTMLAnchorElement | null}
+   */
+  function footerLink(label, url, config) {
+    const link = label ? makeLink(label, url, 'pa-footer__link') : null;
+    if (link && config.newTabLabel) {
+      link.append(h('span', { class: 'pa-vh', text: ` ${config.newTabLabel}` }));
+    }
+    return link;
+  }
+
+  /**
+   * The panel's footer: the delete control, the question it asks before deleting (hidden until then),
+   * and the links to the privacy notice and accessibility statement. Two rows, because the three do not
+   * fit on one line of a 28rem panel, and the delete control belongs with the question it opens.
+   * @param {WidgetConfig} config
+   * @param {string} baseUrl
+   */
+  function buildFooter(config, baseUrl) {
+    const ids = { confirm: `${ID_PREFIX}confirm`, confirmText: `${ID_PREFIX}confirm-text` };
+    // A disclosure button: it shows the question, which is what aria-expanded tells screen readers.
+    const deleteButton = h('button', {
+      type: 'button',
+      class: 'pa-footer__delete',
+      'aria-expanded': 'false',
+      'aria-controls': ids.confirm,
+      text: config.deleteLabel,
+    });
+    const confirmDelete = h('button', {
+      type: 'button',
+      class: 'pa-confirm__button pa-confirm__button--delete',
+      text: config.deleteConfirmLabel,
+    });
+    const confirmCancel = h('button', {
+      type: 'button',
+      class: 'pa-confirm__button pa-confirm__button--cancel',
+      text: config.deleteCancelLabel,
+    });
+    // A group named by the question, so moving focus into it reads the question out with the button.
+    const confirm = h(
+      'div',
+      { class: 'pa-confirm', id: ids.confirm, role: 'group', 'aria-labelledby': ids.confirmText },
+      [
+        h('p', { class: 'pa-confirm__text', id: ids.confirmText, text: config.deleteConfirmText }),
+        h('div', { class: 'pa-confirm__actions' }, [confirmDelete, confirmCancel]),
+      ],
+    );
+    confirm.hidden = true;
+    // The question sits right under the control that asked it, before the links.
+    const footer = h('div', { class: 'pa-footer' }, [
+      h('div', { class: 'pa-footer__row' }, [deleteButton]),
+      confirm,
+      h('div', { class: 'pa-footer__row pa-footer__row--links' }, [
+        footerLink(config.privacyLabel, `${baseUrl}${PRIVACY_PATH}`, config),
+        footerLink(config.accessibilityLabel, `${baseUrl}${ACCESSIBILITY_PATH}`, config),
+      ]),
+    ]);
+    return { footer, deleteButton, confirm, confirmDelete, confirmCancel };
+  }
+
+  /**
    * @param {HTMLElement} root
    * @param {WidgetConfig} config
+   * @param {string} baseUrl
    */
-  function buildUi(root, config) {
+  function buildUi(root, config, baseUrl) {
     const ids = {
       panel: `${ID_PREFIX}panel`,
       title: `${ID_PREFIX}title`,
@@ -587,6 +715,7 @@
       h('div', { class: 'pa-keep' }, [keep, h('label', { class: 'pa-keep__label', for: ids.keep, text: config.keepLabel })]),
     ]);
 
+    const { footer, ...footerControls } = buildFooter(config, baseUrl);
     const panel = h(
       'div',
       {
@@ -597,13 +726,14 @@
         'aria-labelledby': ids.title,
         'aria-describedby': config.subtitle ? ids.subtitle : undefined,
       },
-      [header, log, typing, compose],
+      [header, log, typing, compose, footer],
     );
     panel.hidden = true;
 
     root.classList.add('pa-root');
     root.replaceChildren(bar, panel);
-    return { bar, launcher, barQuickExit, panel, panelQuickExit, close, log, typing, input, send, keep };
+    const ui = { bar, launcher, barQuickExit, panel, panelQuickExit, close, log, typing, input, send, keep };
+    return { ...ui, ...footerControls };
   }
 
   /**
@@ -639,7 +769,7 @@
    * @param {string} baseUrl
    */
   function startWidget(root, config, baseUrl) {
-    const ui = buildUi(root, config);
+    const ui = buildUi(root, config, baseUrl);
     const webhookUrl = `${baseUrl}/webhook`;
     const exitUrl = safeUrl(config.quickExitUrl)?.protocol.startsWith('http')
       ? config.quickExitUrl
@@ -657,6 +787,15 @@
     let queue = Promise.resolve(); // messages go one at a time so replies arrive in order
     /** @type {Set<AbortController>} */
     const inFlight = new Set();
+    // Each record's element in the log, so a deletion can keep some of them.
+    /** @type {WeakMap<MessageRecord, HTMLElement>} */
+    const nodeOf = new WeakMap();
+    // The person's messages still waiting for their replies: they outlive a deletion sent before them.
+    /** @type {Set<MessageRecord>} */
+    const awaiting = new Set();
+    // Where focus goes back to when the delete question is cancelled.
+    /** @type {HTMLElement | null} */
+    let confirmOpener = null;
 
     /* --- storage --- */
 
@@ -696,6 +835,7 @@
       if (record.from === 'user') node = renderUser(record);
       else if (record.from === 'bot') node = renderBot(record);
       else node = renderClip(record.clip);
+      nodeOf.set(record, node);
       ui.log.append(node);
       return node;
     }
@@ -718,15 +858,24 @@
       ]);
     }
 
-    /** @param {BotRecord} record */
+    /**
+     * A reply in another language carries its language, so screen readers switch voice; dir="auto" lets
+     * right-to-left scripts (Urdu, Arabic) run the right way. The "Assistant:" prefix stays English.
+     * @param {BotRecord} record
+     */
     function renderBot(record) {
+      const language = record.lang ? { lang: record.lang, dir: 'auto' } : {};
       const node = h('div', { class: 'pa-msg pa-msg--bot' }, [speakerPrefix(config.assistantSaidLabel)]);
       if (record.text.trim()) {
-        const bubble = h('p', { class: 'pa-bubble' });
+        const bubble = h('p', { class: 'pa-bubble', ...language });
         appendRichText(bubble, record.text);
         node.append(bubble);
       }
-      if (record.buttons.length) node.append(renderQuickReplies(record));
+      if (record.buttons.length) {
+        const replies = renderQuickReplies(record);
+        for (const [name, value] of Object.entries(language)) replies.setAttribute(name, value);
+        node.append(replies);
+      }
       return node;
     }
 
@@ -743,6 +892,10 @@
         );
         button.addEventListener('click', (event) => {
           if (record.chosen !== null || exiting) return;
+          if (reply.payload === DELETE_PAYLOAD) {
+            openConfirm(button); // the same question as the panel's control: deleting cannot be undone
+            return;
+          }
           record.chosen = index;
           setGroupState(buttons, index);
           // The pressed button is now disabled and would drop focus to the page: hand it to the message
@@ -874,16 +1027,20 @@
       if (display !== null) {
         const record = /** @type {UserRecord} */ ({ from: 'user', text: display });
         mine = { record, node: addRecord(record) };
+        awaiting.add(record);
         persist();
       }
       setPending(+1);
       scrollToEnd(); // after the indicator appears, as it takes room from the log
       queue = queue.then(async () => {
+        // The sender is read now, not when queued: a deletion answered in the meantime changed it.
         const result = await postMessage(webhookUrl, state.sender, message, inFlight);
         if (exiting) return;
         setPending(-1);
+        if (mine) awaiting.delete(mine.record);
         if (result.ok) {
-          const nodes = result.replies.flatMap(recordsFromServer).map(addRecord);
+          if (conversationDeleted(result.replies)) forgetConversation();
+          const nodes = recordsFromServer(result.replies).map(addRecord);
           reveal(nodes[0]);
         } else {
           if (mine) removeRecord(mine.record, mine.node);
@@ -892,6 +1049,64 @@
         }
         persist();
       });
+    }
+
+    /**
+     * The server has deleted the conversation (its reply said so): forget this browser's copy too, on
+     * screen and in storage, and carry on under a new sender id, so nothing sent from now on joins what
+     * was deleted. Messages the person sent after asking to delete are still waiting; they belong to the
+     * new conversation and stay.
+     */
+    function forgetConversation() {
+      const kept = state.messages.filter((record) => awaiting.has(record));
+      closeConfirm();
+      storage.clear();
+      state.sender = newSenderId();
+      state.messages = kept;
+      const nodes = kept.map((record) => nodeOf.get(record));
+      ui.log.replaceChildren(...nodes.filter((node) => node !== undefined));
+    }
+
+    /* --- deleting the conversation --- */
+
+    /**
+     * Shows the "are you sure?" question in the panel and puts focus on Cancel, the harmless choice;
+     * the question names the group, so screen readers read it out as focus arrives.
+     * @param {HTMLElement} opener the control that asked, which gets focus back on Cancel
+     */
+    function openConfirm(opener) {
+      confirmOpener = opener;
+      ui.confirm.hidden = false;
+      ui.deleteButton.setAttribute('aria-expanded', 'true');
+      ui.confirmCancel.focus();
+    }
+
+    /** @param {{restoreFocus?: boolean}} [options] */
+    function closeConfirm({ restoreFocus = false } = {}) {
+      if (ui.confirm.hidden) return;
+      ui.confirm.hidden = true;
+      ui.deleteButton.setAttribute('aria-expanded', 'false');
+      const opener = confirmOpener;
+      confirmOpener = null;
+      if (!restoreFocus) return;
+      const usable = opener && opener.isConnected && !(/** @type {HTMLButtonElement} */ (opener).disabled);
+      (usable ? opener : ui.deleteButton).focus();
+    }
+
+    /**
+     * Asks the server to delete the conversation, through the same queue as every message so it is
+     * handled after anything already sent. No bubble: the person pressed a button, they did not type it.
+     * What happens next depends on the reply (see converse and forgetConversation).
+     * @param {MouseEvent} event
+     */
+    function confirmDeletion(event) {
+      if (exiting) return;
+      closeConfirm();
+      // The Delete button is now hidden and would drop focus to the page. As with quick replies, the
+      // message box gets it, except on touch screens where that would pop up the keyboard uninvited.
+      if (event.detail === 0 || !coarsePointer?.matches) ui.input.focus();
+      else ui.deleteButton.focus();
+      converse(DELETE_PAYLOAD);
     }
 
     /** @param {string} text */
@@ -932,6 +1147,7 @@
     }
 
     function closePanel() {
+      closeConfirm();
       state.open = false;
       ui.panel.hidden = true;
       ui.bar.hidden = false;
@@ -969,6 +1185,10 @@
       }
       lastEscapeAt = now;
       const active = document.activeElement;
+      if (!ui.confirm.hidden && active && ui.confirm.contains(active)) {
+        closeConfirm({ restoreFocus: true }); // Escape in the question means "no", not "close the chat"
+        return;
+      }
       const focusIsOurs = !active || active === document.body || root.contains(active);
       if (state.open && focusIsOurs) closePanel();
     }
@@ -989,6 +1209,12 @@
       event.preventDefault();
       submitTyped();
     });
+    ui.deleteButton.addEventListener('click', () => {
+      if (ui.confirm.hidden) openConfirm(ui.deleteButton);
+      else closeConfirm({ restoreFocus: true });
+    });
+    ui.confirmCancel.addEventListener('click', () => closeConfirm({ restoreFocus: true }));
+    ui.confirmDelete.addEventListener('click', confirmDeletion);
     ui.keep.addEventListener('change', () => {
       dontKeep = ui.keep.checked;
       if (dontKeep) storage.clear();
