@@ -136,7 +136,7 @@ def test_model(project: Path, model: Path, out: Path) -> None:
     if not model.exists():
         fail(f"no model at {model}; run `prevent-assistant train` first", EXIT_NOT_FOUND)
     stories = subprocess.call(
-        rasa_command("test", "core", "--model", str(model), "--stories", "tests/test_stories.yml",
+        rasa_command("test", "core", "--e2e", "--model", str(model), "--stories", "tests/test_stories.yml",
                      "--fail-on-prediction-errors", "--out", str(out / "stories")),
         cwd=project, env=settings.rasa_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

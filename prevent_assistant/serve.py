@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from sqlalchemy.exc import SQLAlchemyError
 
 from prevent_assistant.db.migrate import upgrade
+from prevent_assistant.db.retention import purge
 from prevent_assistant.processes import ServerProcesses
 from prevent_assistant.settings import (
     ACTION_SERVER_URL_VARIABLE,
@@ -32,10 +34,14 @@ from prevent_assistant.settings import (
     DATABASE_URL_VARIABLE,
     database_url,
     rasa_environment,
+    retention,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+# `make run` deletes what is past the retention period itself, this often, so nothing outlives the period by
+# more than this (deployments schedule `prevent-assistant purge` instead; see docs).
+PURGE_INTERVAL_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -190,13 +196,27 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             while True:
-                time.sleep(3600)
+                purge_expired()
+                time.sleep(PURGE_INTERVAL_SECONDS)
     except KeyboardInterrupt:
         print("\nStopped.")
     except (RuntimeError, TimeoutError) as error:
         print(f"error: the assistant did not start: {error}. See {log_dir} for details.", file=sys.stderr)
         return 1
     return 0
+
+
+def purge_expired() -> None:
+    """Delete conversations and closed handoffs past `retention` in settings.yml, as the privacy notice
+    promises. A database error is reported in one line and tried again next time; it never stops serving."""
+    try:
+        report = purge(retention())
+    except SQLAlchemyError as error:
+        print(f"warning: could not delete expired conversations ({type(error).__name__})", file=sys.stderr)
+        return
+    if report.conversations or report.handoffs:
+        deleted = f"{report.conversations} expired conversation(s), {report.handoffs} handoff(s)"
+        print(f"Deleted {deleted}.", flush=True)
 
 
 def _remember_token_for_deploy(token: str) -> None:

@@ -95,3 +95,42 @@ def test_a_database_error_is_reported_by_type_without_the_stored_words(sqlite_ur
     assert str(refused.value) == "database error: OperationalError"
     with pytest.raises(TrackerStoreUnavailable):
         asyncio.run(store.retrieve("error-words"))
+
+
+def test_purge_deletes_more_conversations_than_one_statement_may_bind(sqlite_url):
+    """SQLite binds at most 32,766 parameters a statement; a purge must not list every sender id."""
+    old = time.time() - 40 * 86400
+    rows = [
+        {"sender_id": f"old-{i}", "type_name": "user", "timestamp": old, "data": "{}"} for i in range(33_000)
+    ]
+    store = RedactingSQLTrackerStore(domain=Domain.empty(), url=sqlite_url)  # creates Rasa's events table
+    with engine_for(sqlite_url).begin() as connection:
+        connection.execute(store.SQLEvent.__table__.insert(), rows)
+    report = purge(timedelta(days=30), url=sqlite_url)
+    assert (report.conversations, report.events) == (33_000, 33_000)
+
+
+def test_make_run_purges_what_is_past_the_retention_period(sqlite_url, monkeypatch):
+    from prevent_assistant import serve
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    store = RedactingSQLTrackerStore(domain=Domain.empty(), url=sqlite_url)
+    asyncio.run(store.save(conversation("expired", "is prevent spying", timestamp=time.time() - 400 * 86400)))
+    asyncio.run(store.save(conversation("current", "is prevent spying")))
+    serve.purge_expired()
+    assert stored_rows(sqlite_url, "expired") == []
+    assert len(stored_rows(sqlite_url, "current")) == 3
+
+
+def test_a_tracker_that_ran_the_delete_action_is_forgotten_not_saved_back(database):
+    """Rasa saves by appending what the database lacks; after a deletion it lacks everything."""
+    store = RedactingSQLTrackerStore(domain=Domain.empty(), url=database)
+    tracker = conversation("forget-me", "my son Adam is in trouble")
+    asyncio.run(store.save(tracker))
+    create_handoff("forget-me", "rest", [], [], url=database)
+    assert len(stored_rows(database, "forget-me")) == 3
+
+    tracker.update(ActionExecuted("action_delete_conversation"))
+    asyncio.run(store.save(tracker))
+    assert stored_rows(database, "forget-me") == []
+    assert [h for h in list_handoffs(url=database) if h.conversation_id == "forget-me"] == []
