@@ -68,3 +68,20 @@ def test_without_a_usable_ranking_offers_the_main_topics_in_file_order(ranking):
     topics = load_topics()
     expected = [f"/{i}" for i in list(topics.labels)[: topics.max_suggestions]] + ["/request_human"]
     assert payloads(messages[0]) == expected
+
+
+def test_a_question_topic_is_offered_by_its_own_question_in_the_classifiers_order():
+    """`faq` in the ranking stands for its topics; their buttons send the label, a question the model reads
+    as that topic (tests/test_questions.py checks each label does)."""
+    tracker = tracker_for([("nlu_fallback", 0.5), ("faq", 0.2), ("myth_spying", 0.1)])
+    tracker.latest_message["response_selector"] = {
+        "faq": {"ranking": [{"intent_response_key": "faq/training"}, {"intent_response_key": "faq/signs"}]}
+    }
+    _, messages = run_clarify(tracker)
+    labels = load_topics().labels
+    assert payloads(messages[0]) == [
+        labels["faq/training"],
+        labels["faq/signs"],
+        "/myth_spying",
+        "/request_human",
+    ]

@@ -14,7 +14,7 @@ from conftest import CLI, ROOT, start_stack
 from stack_config import credentials_with
 
 CHANGED = (
-    "Updated answer about Channel for the deployment test. Source: "
+    "This is the new answer about Channel, put in for a test of the deploy step. Source: "
     "[westminster.gov.uk](https://westminster.gov.uk/prevent/safeguarding-vulnerable-individuals/channel-referral-process)"
 )
 

@@ -83,3 +83,16 @@ def test_every_topic_answers_most_of_its_held_out_questions(parse):
         topic: f"{sum(hits)}/{len(hits)}" for topic, hits in by_topic.items() if sum(hits) < 0.75 * len(hits)
     }
     assert len(by_topic) >= 15 and weak == {}
+
+
+def test_each_topic_button_of_the_clarifying_question_is_read_as_its_own_topic(parse):
+    """A question topic's button sends its label as text (actions/clarify.py), so the label must lead back."""
+    from actions.topics import load_topics
+
+    labels = {intent: label for intent, label in load_topics().labels.items() if intent.startswith("faq/")}
+    misread = {}
+    for topic, label in labels.items():
+        result = parse(label)
+        if full_intent(result, result["intent"]["name"]) != topic:
+            misread[topic] = label
+    assert len(labels) >= 15 and misread == {}

@@ -85,7 +85,11 @@ class TopicClassifier(GraphComponent, IntentClassifier):
 
     # --- Training ---------------------------------------------------------------------------------------
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
+        examples = [
+            m
+            for m in training_data.intent_examples
+            if m.get(INTENT) and m.get(TEXT) and m.get_sparse_features(TEXT)[1] is not None
+        ]
         if not examples:
             return self.resource
         labels = [m.get(INTENT_RESPONSE_KEY) or m.get(INTENT) for m in examples]
@@ -100,7 +104,7 @@ class TopicClassifier(GraphComponent, IntentClassifier):
                 ),
             ]
         )
-        self.model.fit(_features(examples), labels)
+        self.model.fit(_features(examples, width=None), labels)
         self.responses = training_data.responses
         self.persist()
         return self.resource
@@ -137,7 +141,8 @@ class TopicClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None:
             return messages
-        probabilities = self.model.predict_proba(_features(messages))
+        width = self.model.named_steps["tfidf"].idf_.shape[0]
+        probabilities = self.model.predict_proba(_features(messages, width))
         classes = list(self.model.classes_)
         for message, row in zip(messages, probabilities, strict=True):
             self._set_prediction(message, classes, row)
@@ -181,10 +186,15 @@ class TopicClassifier(GraphComponent, IntentClassifier):
         }
 
 
-def _features(messages: list[Message]) -> csr_matrix:
-    """Each message's sentence-level sparse features (all featurizers' counts, side by side)."""
+def _features(messages: list[Message], width: int | None) -> csr_matrix:
+    """Each message's sentence-level sparse features (all featurizers' counts, side by side). A message with
+    none (empty or whitespace-only text) gets a row of zeros `width` wide: the classifier is then unsure,
+    and FallbackClassifier turns that into the clarifying question."""
     rows = []
     for message in messages:
         _, sentence = message.get_sparse_features(TEXT)
-        rows.append(csr_matrix(sentence.features) if sentence is not None else csr_matrix((1, 0)))
+        if sentence is not None:
+            rows.append(csr_matrix(sentence.features))
+        elif width is not None:
+            rows.append(csr_matrix((1, width)))
     return vstack(rows).tocsr()

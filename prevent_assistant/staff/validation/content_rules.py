@@ -112,7 +112,7 @@ def _first_reply(following: list[Mapping]) -> str | None:
     return None
 
 
-def _factual_variations(project: Project) -> Iterator[tuple[str, str, str, int | None]]:
+def factual_variations(project: Project) -> Iterator[tuple[str, str, str, int | None]]:
     """(file, label such as "utter_faq/training", text, line) for every variation of every factual answer."""
     answers = factual_answers(project)
     for file in project.response_files():
@@ -231,7 +231,7 @@ def check_word_limits(project: Project) -> Iterator[Problem]:
 
 
 def check_sources(project: Project) -> Iterator[Problem]:
-    for file, label, text, line in _factual_variations(project):
+    for file, label, text, line in factual_variations(project):
         if not SOURCE_LINE.search(text):
             yield Problem(
                 file,
@@ -242,7 +242,7 @@ def check_sources(project: Project) -> Iterator[Problem]:
 
 
 def check_reading_ease(project: Project) -> Iterator[Problem]:
-    for file, label, text, line in _factual_variations(project):
+    for file, label, text, line in factual_variations(project):
         words = plain_text(text)
         if not words:
             continue  # an answer with nothing but a source is reported by the other checks, if at all
