@@ -114,7 +114,7 @@ def in_process(model: Path, texts: list[str], messages: int) -> tuple[dict[str, 
     load_seconds = time.perf_counter() - started_at
 
     async def measure(agent: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        nlu = await quality.measure(agent, ROOT / "data" / "nlu.yml", ROOT / "tests" / "nlu_holdout.yml")
+        nlu = await quality.measure(agent, ROOT / "data" / "nlu", ROOT / "tests" / "nlu_holdout.yml")
         parse = await floor.measure(agent, texts, repeats=max(1, math.ceil(messages / len(texts))))
         return nlu, parse
 

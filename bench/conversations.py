@@ -50,7 +50,7 @@ SCRIPTS: tuple[Script, ...] = (
             Turn(
                 "if i argue in class that the government is wrong about the war will i get reported to "
                 "prevent",
-                "does not police opinions",
+                "does not police what people think",
             ),
             Turn("thanks thats useful", WELCOME),
         ),
@@ -99,7 +99,7 @@ SCRIPTS: tuple[Script, ...] = (
                 "so teachers are basically informants now, reporting our kids to the security services?",
                 "Prevent is not spying",
             ),
-            Turn("does prevent even bother with the far right or is it just islamists", "every ideology"),
+            Turn("does prevent even bother with the far right or is it just islamists", "not just about Islamists"),
             Turn("can i talk to a real person please", REFERENCE, HANDOFF),
         ),
     ),
@@ -108,7 +108,7 @@ SCRIPTS: tuple[Script, ...] = (
         (
             Turn("can you explain what prevent is", "CONTEST"),
             Turn("yes please", "often get wrong"),
-            Turn("/myth_views", "does not police opinions"),
+            Turn("/myth_views", "does not police what people think"),
         ),
     ),
     Script(

@@ -93,10 +93,10 @@ def test_add_a_faq_topic_as_the_guide_says(project_copy):
     (story,) = yaml.safe_load(story_block)
     assert [step.get("intent") or step.get("action") for step in story["steps"]] == [
         f"faq/{topic}",
-        f"utter_faq/{topic}",
+        "utter_faq",
     ]
 
-    # Step 5, as far as validate: the new topic adds no problem (and so passes when the project does).
+    # The last step, as far as validate: the new topic adds no problem (and so passes when the project does).
     assert "Run `prevent-assistant validate`" in section
     done = run_guide_command(project_copy, "prevent-assistant validate")
     after = set(done.stdout.splitlines()) - {"No problems found."}
