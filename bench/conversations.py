@@ -99,7 +99,10 @@ SCRIPTS: tuple[Script, ...] = (
                 "so teachers are basically informants now, reporting our kids to the security services?",
                 "Prevent is not spying",
             ),
-            Turn("does prevent even bother with the far right or is it just islamists", "not just about Islamists"),
+            Turn(
+                "does prevent even bother with the far right or is it just islamists",
+                "not just about Islamists",
+            ),
             Turn("can i talk to a real person please", REFERENCE, HANDOFF),
         ),
     ),

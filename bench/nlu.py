@@ -54,6 +54,9 @@ SEED = 2606
 VALIDATION_SHARE = 0.2
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 15)]
 AMBIGUITY_THRESHOLDS = [0.0, 0.02, 0.05, 0.1]
+# EmergencyFirst's min_confidence: the value with the highest emergency recall on the validation split,
+# then the fewest false alarms, then the highest value.
+EMERGENCY_MIN_CONFIDENCES = [1.0, 0.3, 0.2, 0.15, 0.1, 0.05]
 TIE = 0.005
 FALLBACK_COMPONENT = "FallbackClassifier"
 
@@ -215,14 +218,35 @@ def with_fallback_off(config: Path, workdir: Path) -> Path:
     return path
 
 
-def replay(rows: list[dict], threshold: float, ambiguity: float) -> list[str]:
-    """What FallbackClassifier (then EmergencyFirst) would have decided for each validation message."""
+def replay(rows: list[dict], threshold: float, ambiguity: float, emergency_min: float = 1.0) -> list[str]:
+    """What FallbackClassifier, then EmergencyFirst, would have decided for each validation message."""
     decided = []
     for row in rows:
-        first, second = (row["ranking"] + [0.0, 0.0])[:2]
-        unsure = first < threshold or first - second < ambiguity
-        decided.append(FALLBACK_INTENT if unsure and row["classifier"] != EMERGENCY else row["classifier"])
+        first, second = ([c for _, c in row["ranking"]] + [0.0, 0.0])[:2]
+        emergency = dict(row["ranking"]).get(EMERGENCY, 0.0)
+        if row["classifier"] == EMERGENCY or emergency >= emergency_min:
+            decided.append(EMERGENCY)
+        elif first < threshold or first - second < ambiguity:
+            decided.append(FALLBACK_INTENT)
+        else:
+            decided.append(row["classifier"])
     return decided
+
+
+def tune_emergency(rows: list[dict], threshold: float, ambiguity: float) -> list[dict[str, Any]]:
+    """Emergency recall and false alarms on the validation split for each EmergencyFirst min_confidence."""
+    table = []
+    for emergency_min in EMERGENCY_MIN_CONFIDENCES:
+        decided = replay(rows, threshold, ambiguity, emergency_min)
+        pairs = list(zip((r["gold"] for r in rows), decided, strict=True))
+        emergencies = [d for g, d in pairs if g == EMERGENCY]
+        table.append({
+            "min_confidence": emergency_min,
+            "recall": round(sum(d == EMERGENCY for d in emergencies) / max(1, len(emergencies)), 4),
+            "false_alarms": sum(d == EMERGENCY and g != EMERGENCY for g, d in pairs),
+            "messages": len(pairs),
+        })  # fmt: skip
+    return table
 
 
 def tune(config: Path, examples: list[Example], workdir: Path) -> dict[str, Any]:
@@ -235,7 +259,11 @@ def tune(config: Path, examples: list[Example], workdir: Path) -> dict[str, Any]
     rows = []
     for (_, gold), result in zip(validation, parsed, strict=True):
         _, classifier, _ = labels_of(result, is_flat(config))
-        ranking = [r["confidence"] for r in result.get("intent_ranking", []) if r["name"] != FALLBACK_INTENT]
+        ranking = [
+            (r["name"], r["confidence"])
+            for r in result.get("intent_ranking", [])
+            if r["name"] != FALLBACK_INTENT
+        ]
         rows.append({"gold": gold, "classifier": classifier, "ranking": ranking})
     gold = [r["gold"] for r in rows]
     table = []
@@ -248,7 +276,15 @@ def tune(config: Path, examples: list[Example], workdir: Path) -> dict[str, Any]
         (row for row in table if row["macro_f1"] >= top - TIE),
         key=lambda row: (row["threshold"], row["ambiguity_threshold"]),
     )
-    return {"validation_examples": len(validation), "best": best, "table": table}
+    emergency = tune_emergency(rows, best["threshold"], best["ambiguity_threshold"])
+    chosen = max(emergency, key=lambda row: (row["recall"], -row["false_alarms"], row["min_confidence"]))
+    return {
+        "validation_examples": len(validation),
+        "best": best,
+        "emergency_min_confidence": chosen,
+        "emergency_table": emergency,
+        "table": table,
+    }
 
 
 def is_flat(config: Path) -> bool:

@@ -1,9 +1,12 @@
-"""Rasa glue for one safety rule: a message most likely about immediate danger is treated as an emergency,
-however unsure the classifier is, so 999 always comes first.
+"""Rasa glue for one safety rule: a message that may well be about immediate danger is treated as an
+emergency, however unsure the classifier is and whatever else it might be, so 999 always comes first.
 
-FallbackClassifier turns an unsure message into a clarifying question; for most topics that is the honest
-choice, but asking "did you mean...?" of someone describing an attack wastes the minute that matters. A
-false alarm costs little: the reply is "if anyone is in immediate danger, call 999", then the support line.
+FallbackClassifier turns an unsure message into a clarifying question, and the classifier may rank
+another topic first; for most topics that is the honest outcome, but asking "did you mean...?" of someone
+describing an attack, or answering another question, wastes the minute that matters. A false alarm costs
+little: "if anyone is in immediate danger, call 999", then the support line. So `emergency` wins when it
+is the classifier's first choice at any confidence, or when its confidence reaches `min_confidence`
+(tuned on a validation split of the training data: `python -m bench.nlu --tune`, docs/nlu-quality.md).
 """
 
 from __future__ import annotations
@@ -16,16 +19,33 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from prevent_assistant.names import EMERGENCY_INTENT
 
 
+def emergency_wins(ranking: list[dict[str, Any]], min_confidence: float) -> dict[str, Any] | None:
+    """The ranking's emergency entry if the rule above makes it the answer, else None."""
+    real = [entry for entry in ranking if entry[INTENT_NAME_KEY] != DEFAULT_NLU_FALLBACK_INTENT_NAME]
+    emergency = next((entry for entry in real if entry[INTENT_NAME_KEY] == EMERGENCY_INTENT), None)
+    if emergency is None:
+        return None
+    first = real[0] is emergency
+    return emergency if first or emergency[PREDICTED_CONFIDENCE_KEY] >= min_confidence else None
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EmergencyFirst(GraphComponent, IntentClassifier):
     """Runs straight after FallbackClassifier, which keeps the classifier's ranking under nlu_fallback."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"min_confidence": 1.0}  # by default only the classifier's first choice
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.min_confidence = float({**self.get_default_config(), **config}["min_confidence"])
 
     @classmethod
     def create(
@@ -35,19 +55,14 @@ class EmergencyFirst(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> EmergencyFirst:
-        return cls()
+        return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME:
-                continue
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            likeliest = next(
-                (r for r in ranking if r[INTENT_NAME_KEY] != DEFAULT_NLU_FALLBACK_INTENT_NAME), None
-            )
-            if likeliest and likeliest[INTENT_NAME_KEY] == EMERGENCY_INTENT:
-                message.set(INTENT, likeliest, add_to_output=True)
+            emergency = emergency_wins(message.get(INTENT_RANKING_KEY) or [], self.min_confidence)
+            if emergency is not None:
+                message.set(INTENT, emergency, add_to_output=True)
         return messages

@@ -10,6 +10,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -35,7 +36,8 @@ class LanguageIdentifier(GraphComponent, IntentClassifier):
 
     The English model was trained on English (plus some foreign examples, which is how it learns to say
     `other_language` for short messages the identifier cannot judge alone); a Welsh or Urdu message
-    would otherwise get whichever English answer its letters happen to resemble.
+    would otherwise get whichever English answer its letters happen to resemble. A message is answered
+    as another language only when a language other than English can be named for it.
     """
 
     @classmethod
@@ -57,12 +59,17 @@ class LanguageIdentifier(GraphComponent, IntentClassifier):
             code = identify(text)
             predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             if code == ENGLISH and predicted == OTHER_LANGUAGE_INTENT:
-                code = guess(text)  # the classifier saw a foreign message too short to judge alone
+                # The classifier saw a foreign message too short for the identifier to judge alone; if CLD2
+                # cannot name its language either, it may be gibberish: ask, rather than say "English only".
+                code = guess(text)
+                if code == ENGLISH:
+                    message.set(INTENT, {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
+                                         PREDICTED_CONFIDENCE_KEY: 1.0}, True)  # fmt: skip
+                    continue
             elif code == ENGLISH:
                 continue
             message.set(INTENT, {INTENT_NAME_KEY: OTHER_LANGUAGE_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}, True)
-            if code != ENGLISH:
-                message.set(ENTITIES, [*message.get(ENTITIES, []), _language_entity(code, text)], True)
+            message.set(ENTITIES, [*message.get(ENTITIES, []), _language_entity(code, text)], True)
         return messages
 
 
