@@ -29,6 +29,7 @@ _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 # Below these, CLD2 alone takes English slang for Indonesian or Malay ("nah im good", "compulsory??"); other
 # scripts settle it in a word or two.
 MIN_LATIN_LETTERS = 12
+MIN_LATIN_WORDS = 3  # "% islamist referrals 24/25" reads as Estonian to CLD2
 MIN_OTHER_LETTERS = 4
 # The share of the text CLD2 must give to the language (its `percent`) for the result to count.
 MIN_PERCENT = 80
@@ -39,7 +40,9 @@ def identify(text: str) -> str:
     cleaned = _cleaned(text)
     letters = _LETTER.findall(cleaned)
     latin = sum(1 for letter in letters if _LATIN.match(letter))
-    if len(letters) - latin < MIN_OTHER_LETTERS and latin < MIN_LATIN_LETTERS:
+    other_script = len(letters) - latin >= MIN_OTHER_LETTERS
+    words = sum(1 for word in cleaned.split() if _LETTER.search(word))
+    if not other_script and (latin < MIN_LATIN_LETTERS or words < MIN_LATIN_WORDS):
         return ENGLISH
     reliable, code, percent = _detect(cleaned, best_effort=False)
     if not reliable or percent < MIN_PERCENT or code in NOT_FOREIGN:

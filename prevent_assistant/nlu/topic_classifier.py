@@ -4,8 +4,8 @@ Why not DIET and a ResponseSelector: on this project's data TF-IDF word and char
 logistic regression are more accurate than DIET, with or without a ResponseSelector (docs/nlu-quality.md),
 train in seconds rather than minutes, and need no TensorFlow to answer. Why its own features rather than
 Rasa's CountVectorsFeaturizers: computed from the raw text (words of two letters or more, and character
-2-5-grams inside word boundaries, punctuation included), they scored three points higher in 5-fold
-cross-validation, and recognised far more of the emergencies held out of training. Why one classifier: a
+2-5-grams inside word boundaries, punctuation included), they scored higher on both held-out files in
+the same comparison run. Why one classifier: a
 question that belongs to no topic should be unsure at the topic level, where FallbackClassifier can see
 it, not only in a second model's ranking that nothing thresholds.
 
