@@ -169,6 +169,17 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(request, tmp_path_factory) -> Iterator[tuple[Stack, str]]:
+    """A real stack and its database URL, once on each database, for one test module."""
+    if request.param == "sqlite":
+        database = migrated(f"sqlite:///{tmp_path_factory.mktemp('live') / 'prevent.db'}")
+    else:
+        database = request.getfixturevalue("postgres_url")
+    with start_stack(database) as stack:
+        yield stack, database
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request, tmp_path) -> Iterator[str]:
     """Each test runs once on the embedded default and once on the production database, both empty."""

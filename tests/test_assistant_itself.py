@@ -9,7 +9,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from conftest import load_yaml, migrated, start_stack
+from conftest import load_yaml
 from prevent_assistant.db import engine_for
 from prevent_assistant.settings import describe_duration, organisation, retention
 
@@ -43,16 +43,6 @@ def stored(database: str, sender: str) -> tuple[int, int, str]:
             sa.text("SELECT count(*) FROM handoffs WHERE conversation_id = :s"), {"s": sender}
         ).scalar_one()
     return len(data), handoffs, " ".join(data)
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def live(request, tmp_path_factory):
-    if request.param == "sqlite":
-        database = migrated(f"sqlite:///{tmp_path_factory.mktemp('itself') / 'prevent.db'}")
-    else:
-        database = request.getfixturevalue("postgres_url")
-    with start_stack(database) as stack:
-        yield stack, database
 
 
 def test_about_the_assistant_states_who_runs_it_and_how_long_it_keeps_things_from_settings(live):

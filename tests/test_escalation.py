@@ -7,13 +7,12 @@ import subprocess
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 import sqlalchemy as sa
 from test_cli import CLI
 
 from actions.handoff import wording
-from conftest import LOG_DIR, migrated, start_stack
+from conftest import LOG_DIR, start_stack
 from prevent_assistant.db import engine_for
 
 SUPPORT_LINE = "0800 011 3764"
@@ -34,16 +33,6 @@ def reference_in(messages: list[dict]) -> str | None:
 def show(reference: str, database: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": database}
     return subprocess.run([str(CLI), "handoff", "show", reference], env=env, capture_output=True, text=True)
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def live(request, tmp_path_factory):
-    if request.param == "sqlite":
-        database = migrated(f"sqlite:///{tmp_path_factory.mktemp('escalation') / 'prevent.db'}")
-    else:
-        database = request.getfixturevalue("postgres_url")
-    with start_stack(database) as stack:
-        yield stack, database
 
 
 def test_asking_for_a_person_gives_number_hours_and_a_reference_the_cli_shows_redacted(live):

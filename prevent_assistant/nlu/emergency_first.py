@@ -13,17 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from prevent_assistant.names import EMERGENCY_INTENT
+from prevent_assistant.nlu import StatelessComponent
 
 
 def emergency_wins(ranking: list[dict[str, Any]], min_confidence: float) -> dict[str, Any] | None:
@@ -37,32 +34,17 @@ def emergency_wins(ranking: list[dict[str, Any]], min_confidence: float) -> dict
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class EmergencyFirst(GraphComponent, IntentClassifier):
+class EmergencyFirst(StatelessComponent, IntentClassifier):
     """Runs straight after FallbackClassifier, which keeps the classifier's ranking under nlu_fallback."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"min_confidence": 1.0}  # by default only the classifier's first choice
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.min_confidence = float({**self.get_default_config(), **config}["min_confidence"])
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> EmergencyFirst:
-        return cls(config)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
     def process(self, messages: list[Message]) -> list[Message]:
+        min_confidence = float(self.config["min_confidence"])
         for message in messages:
-            emergency = emergency_wins(message.get(INTENT_RANKING_KEY) or [], self.min_confidence)
+            emergency = emergency_wins(message.get(INTENT_RANKING_KEY) or [], min_confidence)
             if emergency is not None:
                 message.set(INTENT, emergency, add_to_output=True)
         return messages

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
@@ -24,14 +21,14 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from prevent_assistant.language import ENGLISH, guess, identify
 from prevent_assistant.names import LANGUAGE_ENTITY, OTHER_LANGUAGE_INTENT
+from prevent_assistant.nlu import StatelessComponent
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class LanguageIdentifier(GraphComponent, IntentClassifier):
+class LanguageIdentifier(StatelessComponent, IntentClassifier):
     """Runs last in the pipeline, after FallbackClassifier, so its decision is final.
 
     The English model was trained on English (plus some foreign examples, which is how it learns to say
@@ -39,19 +36,6 @@ class LanguageIdentifier(GraphComponent, IntentClassifier):
     would otherwise get whichever English answer its letters happen to resemble. A message is answered
     as another language only when a language other than English can be named for it.
     """
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LanguageIdentifier:
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
