@@ -54,12 +54,16 @@ class ServerProcesses:
     def start(self, name: str, command: list[str], ready_url: str, env: dict[str, str]) -> Server:
         """Start `command` and return once `ready_url` answers."""
         started = time.monotonic()
-        process = subprocess.Popen(
-            command, cwd=self.cwd, env=env, stdout=self._log(name), stderr=subprocess.STDOUT
-        )
+        log = self._log(name)
+        log_start = log.tell() if log else 0
+        process = subprocess.Popen(command, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         server = Server(command, ready_url, env, process)
         self.servers[name] = server
-        wait_until_up(ready_url, process, self.timeout)
+        try:
+            wait_until_up(ready_url, process, self.timeout)
+        except RuntimeError as error:
+            # A server that died at start says why only in its log: carry the end of it into the error.
+            raise RuntimeError(f"{error}; its log ended:\n{self._log_tail(name, log_start)}") from None
         server.seconds_to_ready = time.monotonic() - started
         return server
 
@@ -94,6 +98,14 @@ class ServerProcesses:
         for log in self._logs:
             log.close()
         self._logs.clear()
+
+    def _log_tail(self, name: str, start: int, lines: int = 30) -> str:
+        """The last `lines` lines `name` logged since byte `start`: start-up output, never a message."""
+        if self.log_dir is None:
+            return "(no log kept)"
+        with open(self.log_dir / f"{name}.log", "rb") as log:
+            log.seek(start)
+            return "\n".join(log.read().decode("utf-8", "replace").splitlines()[-lines:])
 
     def _log(self, name: str) -> IO[bytes] | None:
         if self.log_dir is None:
