@@ -124,7 +124,8 @@ def running_stack(
     try:
         processes.start(
             "actions",
-            [rasa, "run", "actions", "--actions", "actions", "--port", str(actions_port)],
+            [str(VENV_BIN / "python"), "-m", "prevent_assistant.action_server", "--actions", "actions",
+             "--port", str(actions_port)],  # fmt: skip
             f"{actions_url}/health",
             {**env, **(action_server_env or {})},
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
@@ -71,3 +72,14 @@ def test_message_text_is_not_written_to_the_server_logs(stack):
     assert send(stack, marker).status_code == 200
     for log in LOG_DIR.glob("*.log"):
         assert marker not in log.read_text(encoding="utf-8", errors="replace"), f"message text in {log.name}"
+
+
+def test_the_action_server_redacts_without_loading_tensorflow(stack):
+    """Redaction's spaCy would import TensorFlow (about 470 MB) if nothing stopped it; the action server is
+    started by `prevent_assistant.action_server`, which does."""
+    worried = "I'm worried my son Tom Smith is being radicalised online, who do I call?"
+    texts = reply_texts(send(stack, worried))
+    assert any("PRV-" in text for text in texts), texts  # the handoff ran, and redacted what it stored
+    maps = Path(f"/proc/{stack.processes.pid('actions')}/maps").read_text(encoding="utf-8")
+    assert "/spacy/" in maps  # spaCy's compiled modules are loaded: redaction did run in this process
+    assert "tensorflow" not in maps
