@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from bench import floor, machine, procfs, profiling, quality, report, training
+from bench import anchor, floor, machine, procfs, profiling, quality, report, training
 from bench.conversations import all_texts
 from bench.load import SUSTAINED_P95_MS, one_at_a_time, open_loop, summarise, sustained, wait_until_idle
 from bench.stack import (
@@ -38,16 +38,19 @@ from bench.stack import (
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-# The issue's targets on 2 CPU cores.
+# The targets on 2 CPU cores (issue 11). Latency is judged against the stock bot measured in the same run.
 TARGETS = {
-    "one_at_a_time_p95_ms": 40.0,
+    "one_at_a_time_p95_ratio": 0.5,  # this assistant's p95 / the stock bot's p95, one conversation at a time
     "p95_at_20_per_s_ms": 100.0,
-    "sustained_per_s": 50.0,
+    "sustained_per_s": 60.0,  # one worker
+    "sustained_per_s_two_workers": 100.0,
     "sustained_p95_ms": SUSTAINED_P95_MS,
-    "training_s": 90.0,
-    "ready_s": 30.0,
-    "rasa_memory_mb": 1200.0,
-    "holdout_macro_f1": 0.98,
+    "training_s": 20.0,
+    "ready_s": 10.0,
+    "rasa_memory_mb": 800.0,  # per worker, peak RSS
+    "two_workers_pss_mb": 1200.0,  # the Rasa process and both workers, shared pages counted once
+    "actions_memory_mb": 250.0,
+    "holdout_macro_f1": 0.95,
 }
 # Rates tried above the fixed ones, in order, until one is not sustained.
 LADDER = (50, 60, 80, 100, 120, 150, 200, 250, 300)
@@ -158,6 +161,7 @@ def load_run(running: RunningConfiguration, rate: float, options: Options) -> di
             options.think_time,
             options.timeout,
             options.seed + int(rate),
+            check=not running.configuration.stock,
         )
     )
     wall = time.perf_counter() - started_at
@@ -261,6 +265,7 @@ def measure_configuration(
                 options.sequential_warmup,
                 options.seed,
                 options.timeout,
+                check=not configuration.stock,
             )
         )
         result["one_at_a_time"] = summarise(sequential)
@@ -320,10 +325,16 @@ def run(options: Options, stamp: str) -> dict[str, Any]:
         results["redis"] = {"url": options.redis_url, "reachable": bool(redis_url)}
         results["configurations"] = {}
         for configuration in configurations(ROOT, redis_url, options.server_env()):
-            if configuration.key in options.configs:
-                results["configurations"][configuration.key] = measure_configuration(
-                    configuration, model, credentials, options, log_dir, work_dir, stamp
-                )
+            if configuration.key not in options.configs:
+                continue
+            served = model
+            if configuration.stock:
+                click.echo("  training the stock `rasa init` bot (rasa train --force)...")
+                results["anchor_training"] = anchor.train(work_dir, log_dir / "train-stock.log")
+                served = Path(results["anchor_training"]["model_path"])
+            results["configurations"][configuration.key] = measure_configuration(
+                configuration, served, credentials, options, log_dir, work_dir, stamp
+            )
     results["run"]["load_average_1min"] = {"start": load_at_start, "end": machine.load_average()}
     results["run"]["seconds"] = round(time.perf_counter() - begun)
     results["run"]["logs"] = str(log_dir.relative_to(ROOT))
@@ -362,7 +373,11 @@ def _env(pairs: tuple[str, ...]) -> dict[str, str]:
     "--think-time", type=float, default=4.0, help="Seconds between one person's turns when on time."
 )
 @click.option("--timeout", type=float, default=10.0, help="Seconds before a message counts as timed out.")
-@click.option("--configs", default="A,B", help="Configurations to run: A (1 worker), B (2 workers + Redis).")
+@click.option(
+    "--configs",
+    default="S,A,B",
+    help="Configurations to run: S (the stock rasa init bot), A (1 worker), B (2 workers + Redis).",
+)
 @click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Skip training.")
 @click.option(
     "--config", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Train with this."

@@ -76,7 +76,7 @@ def main(paths: list[str]) -> None:
     for path in paths:
         results = json.loads(Path(path).read_text(encoding="utf-8"))
         name = results["run"]["label"] or results["run"]["kind"]
-        for key in ("A", "B"):
+        for key in ("S", "A", "B"):
             line = row(name, results, key)
             if line:
                 print(line)

@@ -87,7 +87,7 @@ SCRIPTS: tuple[Script, ...] = (
             Turn("so what actually happens now that he has been referred", "look at each referral first"),
             Turn(
                 "is the channel programme voluntary or can they force my daughter to do it",
-                "support programme",
+                "Channel support is voluntary",
             ),
             Turn("thank you", WELCOME),
         ),

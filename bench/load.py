@@ -65,8 +65,14 @@ def client_session(timeout: float) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout))
 
 
-async def post(session: aiohttp.ClientSession, url: str, sender: str, turn: Turn) -> tuple[str | None, bool]:
-    """Send one message; (error or None, whether the reply lacked the expected fragment)."""
+async def post(
+    session: aiohttp.ClientSession, url: str, sender: str, turn: Turn, check: bool = True
+) -> tuple[str | None, bool]:
+    """Send one message; (error or None, whether the reply lacked the expected fragment).
+
+    `check=False` is for the stock bot, which knows nothing of Prevent: only a reply's arrival counts, and
+    an empty reply is its legitimate choice (it may predict `action_listen` straight away), not an error.
+    """
     try:
         async with session.post(url, json={"sender": sender, "message": turn.text}) as response:
             if response.status != 200:
@@ -79,6 +85,8 @@ async def post(session: aiohttp.ClientSession, url: str, sender: str, turn: Turn
         return "connection", False
     except ValueError:
         return "bad_json", False
+    if not check:
+        return None, False
     if not body:
         return "empty", False
     texts = " ".join(str(message.get("text") or "") for message in body if isinstance(message, dict))
@@ -89,7 +97,9 @@ def _next(stream: Iterator[Conversation], current: Conversation | None) -> Conve
     return next(stream) if current is None or current.finished else current
 
 
-async def one_at_a_time(url: str, messages: int, warmup: int, seed: int, timeout: float) -> list[Outcome]:
+async def one_at_a_time(
+    url: str, messages: int, warmup: int, seed: int, timeout: float, check: bool = True
+) -> list[Outcome]:
     """Whole scripted conversations, one message at a time: the latency a person sees on an idle server."""
     stream = conversations(seed)
     conversation: Conversation | None = None
@@ -99,14 +109,21 @@ async def one_at_a_time(url: str, messages: int, warmup: int, seed: int, timeout
             conversation = _next(stream, conversation)
             turn = conversation.next_turn()
             started = time.perf_counter()
-            error, unexpected = await post(session, url, conversation.sender, turn)
+            error, unexpected = await post(session, url, conversation.sender, turn, check)
             latency = time.perf_counter() - started
             outcomes.append(Outcome(0.0, latency, error, unexpected, turn.kind, measured=index >= warmup))
     return outcomes
 
 
 async def open_loop(
-    url: str, rate: float, duration: float, warmup: float, think_time: float, timeout: float, seed: int
+    url: str,
+    rate: float,
+    duration: float,
+    warmup: float,
+    think_time: float,
+    timeout: float,
+    seed: int,
+    check: bool = True,
 ) -> list[Outcome]:
     """`rate` messages/s for `warmup + duration` seconds; only messages due after the warm-up are measured."""
     total = math.ceil(rate * (warmup + duration))
@@ -130,7 +147,7 @@ async def open_loop(
             if sent - due > timeout:  # nobody waits this long: give up without sending
                 outcomes.append(Outcome(due, sent - due, "timeout", False, turn.kind, True, 0.0, measured))
                 continue
-            error, unexpected = await post(session, url, conversation.sender, turn)
+            error, unexpected = await post(session, url, conversation.sender, turn, check)
             latency = loop.time() - start - due
             lag = 0.0 if waited else sent - due
             outcomes.append(Outcome(due, latency, error, unexpected, turn.kind, waited, lag, measured))
@@ -149,7 +166,7 @@ async def wait_until_idle(url: str, timeout: float = 60.0, fast_seconds: float =
     async with client_session(10.0) as session:
         while time.perf_counter() - started < timeout and quick_in_a_row < 2:
             sent = time.perf_counter()
-            error, _ = await post(session, url, f"bench-probe-{uuid.uuid4().hex}", Turn("hello", ""))
+            error, _ = await post(session, url, f"bench-probe-{uuid.uuid4().hex}", Turn("hello", ""), False)
             quick = error is None and time.perf_counter() - sent < fast_seconds
             quick_in_a_row = quick_in_a_row + 1 if quick else 0
             await asyncio.sleep(0.2)

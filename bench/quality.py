@@ -34,6 +34,12 @@ def _scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
     }
 
 
+def _recall(gold: list[str], predicted: list[str], intent: str) -> float | None:
+    """Share of `intent`'s held-out messages the model gave `intent` end to end (None if it has none)."""
+    pairs = [(g, p) for g, p in zip(gold, predicted, strict=True) if g == intent]
+    return round(sum(g == p for g, p in pairs) / len(pairs), 4) if pairs else None
+
+
 def baseline_model() -> Pipeline:
     """The untuned baseline: word 1-2-grams and character 2-5-grams, TF-IDF, logistic regression, C=10."""
     return make_pipeline(
@@ -75,5 +81,6 @@ async def measure(agent: Any, training_file: Path, holdout_file: Path) -> dict[s
         "training_examples": len(train),
         "model_classifier": _scores(result.gold, result.classifier),
         "model_end_to_end": _scores(result.gold, result.end_to_end),
+        "emergency_recall": _recall(result.gold, result.end_to_end, "emergency"),
         "baseline_tfidf_logreg": baseline(train, holdout),
     }

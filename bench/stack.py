@@ -27,7 +27,7 @@ from typing import Any
 
 import yaml
 
-from bench import procfs
+from bench import anchor, procfs
 from bench.conversations import Turn
 from bench.load import client_session, post
 from prevent_assistant.serve import Stack, running_stack
@@ -47,19 +47,22 @@ class Configuration:
     endpoints: Path | None  # None: the project's endpoints.yml
     rasa_env: dict[str, str] = field(default_factory=dict)
     workers: int = 1
+    stock: bool = False  # the anchor (bench/anchor.py): Rasa's starter bot, not this assistant
 
 
 def configurations(root: Path, redis_url: str | None, extra_env: dict[str, str]) -> list[Configuration]:
-    """A: as `make run` (one process, one worker, in-memory lock store). B: the multi-instance endpoints
-    with the Redis lock store, which is what lets Rasa run more than one Sanic worker (it ignores
-    SANIC_WORKERS with the in-memory lock store)."""
+    """S: the stock `rasa init` bot, measured first, the anchor for every latency ratio. A: as `make run`
+    (one process, one worker, in-memory lock store). B: the multi-instance endpoints with the Redis lock
+    store, which is what lets Rasa run more than one Sanic worker (it ignores SANIC_WORKERS with the
+    in-memory lock store)."""
     found = [
+        Configuration(anchor.KEY, anchor.TITLE, None, stock=True),
         Configuration(
             "A",
             "1 Rasa process, 1 Sanic worker, endpoints.yml (in-memory lock store)",
             None,
             {**extra_env, "SANIC_WORKERS": "1"},
-        )
+        ),
     ]
     if redis_url:
         found.append(
@@ -158,10 +161,11 @@ class RunningConfiguration:
         return self.stack.webhook_url
 
     def pids(self) -> dict[str, int]:
-        """actions, rasa, and rasa-worker-N for each Sanic worker process (children of the Rasa process)."""
+        """actions (none for the stock bot), rasa, and rasa-worker-N for each Sanic worker process (children
+        of the Rasa process)."""
         processes = self.stack.processes
         assert processes is not None
-        found = {"actions": processes.pid("actions"), "rasa": processes.pid("rasa")}
+        found = {name: processes.pid(name) for name in ("actions", "rasa") if name in processes.servers}
         for index, child in enumerate(procfs.children(found["rasa"]), start=1):
             found[f"rasa-worker-{index}"] = child
         return found
@@ -193,15 +197,19 @@ def _wait_for_ready_lines(log_file: Path, count: int, timeout: float) -> bool:
 
 
 @contextmanager
-def started(
+def _servers(
     configuration: Configuration,
     model: Path,
     ports: tuple[int, int],
     credentials: Path,
     log_dir: Path,
     work_dir: Path,
-) -> Iterator[RunningConfiguration]:
-    """Start the configuration on a fresh database; ready times and the worker count are measured here."""
+) -> Iterator[tuple[Stack, dict[str, str]]]:
+    """This assistant's stack on a fresh database, or the stock bot on its in-memory stores."""
+    if configuration.stock:
+        with anchor.serving(model, ports[0], log_dir) as stack:
+            yield stack, {"url": "", "engine": "in-memory (stock bot)", "note": ""}
+        return
     with (
         fresh_database(work_dir) as database,
         running_stack(
@@ -215,6 +223,20 @@ def started(
             rasa_env=configuration.rasa_env,
         ) as stack,
     ):
+        yield stack, database
+
+
+@contextmanager
+def started(
+    configuration: Configuration,
+    model: Path,
+    ports: tuple[int, int],
+    credentials: Path,
+    log_dir: Path,
+    work_dir: Path,
+) -> Iterator[RunningConfiguration]:
+    """Start the configuration; ready times and the worker count are measured here."""
+    with _servers(configuration, model, ports, credentials, log_dir, work_dir) as (stack, database):
         assert stack.processes is not None
         entered = time.monotonic()
         rasa = stack.processes.servers["rasa"]
@@ -229,9 +251,10 @@ def started(
             loaded = not quiet and _wait_for_ready_lines(log_dir / "rasa.log", configuration.workers, 120.0)
             all_workers = time.monotonic() - process_started if loaded else None
         running = RunningConfiguration(configuration, stack, database, {})
+        actions = stack.processes.servers.get("actions")
         workers = [name for name in running.pids() if name.startswith("rasa-worker-")]
         running.started = {
-            "actions_ready_s": round(stack.processes.servers["actions"].seconds_to_ready, 1),
+            "actions_ready_s": round(actions.seconds_to_ready, 1) if actions else None,
             "rasa_root_answers_s": round(rasa.seconds_to_ready, 1),
             "rasa_first_reply_s": round(first_reply, 1),
             "rasa_all_workers_loaded_s": None
