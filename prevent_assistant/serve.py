@@ -124,8 +124,15 @@ def running_stack(
     try:
         processes.start(
             "actions",
-            [str(VENV_BIN / "python"), "-m", "prevent_assistant.action_server", "--actions", "actions",
-             "--port", str(actions_port)],  # fmt: skip
+            [
+                str(VENV_BIN / "python"),
+                "-m",
+                "prevent_assistant.action_server",
+                "--actions",
+                "actions",
+                "--port",
+                str(actions_port),
+            ],  # fmt: skip
             f"{actions_url}/health",
             {**env, **(action_server_env or {})},
         )

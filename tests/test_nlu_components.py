@@ -3,9 +3,12 @@ test_questions.py and the conversation tests)."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from prevent_assistant.nlu import stored_model
 from prevent_assistant.nlu.emergency_first import EmergencyFirst, emergency_wins
 from prevent_assistant.nlu.language_identifier import LanguageIdentifier
 
@@ -42,3 +45,22 @@ def test_a_foreign_message_becomes_other_language_with_its_language_and_gibberis
     assert [(e["entity"], e["value"]) for e in welsh.get("entities")] == [("language", "cy")]
     assert gibberish.get(INTENT)["name"] == "nlu_fallback"
     assert english.get(INTENT)["name"] == "myth_spying"
+
+
+def test_the_topic_classifier_comes_back_from_its_arrays_exactly_as_trained(tmp_path):
+    texts = ["is prevent spying on us", "prevent is only about muslims", "my son is being radicalised",
+             "who runs this chat", "spying on mosques again", "why target one faith"]  # fmt: skip
+    labels = ["myth_spying", "myth_faith", "worried", "faq/about", "myth_spying", "myth_faith"]
+    config = {"C": 10.0, "random_state": 2606}
+    trained = stored_model.new(config).fit(texts, labels)
+    stored_model.save(trained, tmp_path / "model.npz")
+    loaded = stored_model.load(tmp_path / "model.npz", config)
+    unseen = ["are you spying", "do you only target muslims", "", "who made you"]
+    assert list(loaded.classes_) == list(trained.classes_)
+    assert np.array_equal(loaded.predict_proba(unseen), trained.predict_proba(unseen))
+
+
+def test_a_stored_classifier_that_holds_objects_is_refused_not_unpickled(tmp_path):
+    np.savez(tmp_path / "model.npz", words_terms=np.array([{"not": "text"}], dtype=object))
+    with pytest.raises(ValueError, match="allow_pickle"):
+        stored_model.load(tmp_path / "model.npz", {"C": 10.0, "random_state": 2606})

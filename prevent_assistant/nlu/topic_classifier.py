@@ -17,6 +17,7 @@ intent `faq` with the topic's confidence, and the topic under `response_selector
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -46,12 +47,13 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
+
+from prevent_assistant.nlu import stored_model
 
 logger = logging.getLogger(__name__)
-MODEL_FILE = "topic_classifier.skops"
+MODEL_FILE = "topic_classifier.npz"
+RESPONSES_FILE = "responses.json"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -87,38 +89,18 @@ class TopicClassifier(GraphComponent, IntentClassifier):
         if not examples:
             return self.resource
         labels = [m.get(INTENT_RESPONSE_KEY) or m.get(INTENT) for m in examples]
-        self.model = Pipeline(
-            [
-                (
-                    "features",
-                    FeatureUnion(
-                        [
-                            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-                            (
-                                "characters",
-                                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-                            ),
-                        ]
-                    ),
-                ),
-                (
-                    "classifier",
-                    LogisticRegression(
-                        C=self.config["C"], solver="liblinear", random_state=self.config["random_state"]
-                    ),
-                ),
-            ]
-        )
+        self.model = stored_model.new(self.config)
         self.model.fit([m.get(TEXT) for m in examples], labels)
         self.responses = training_data.responses
         self.persist()
         return self.resource
 
     def persist(self) -> None:
-        import skops.io as sio
-
+        if self.model is None:
+            return
         with self.model_storage.write_to(self.resource) as directory:
-            sio.dump({"model": self.model, "responses": self.responses}, directory / MODEL_FILE)
+            stored_model.save(self.model, directory / MODEL_FILE)
+            (directory / RESPONSES_FILE).write_text(json.dumps(self.responses), encoding="utf-8")
 
     @classmethod
     def load(
@@ -129,17 +111,13 @@ class TopicClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> TopicClassifier:
-        import skops.io as sio
-
         component = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:
-                path = directory / MODEL_FILE
-                stored = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+                component.model = stored_model.load(directory / MODEL_FILE, component.config)
+                component.responses = json.loads((directory / RESPONSES_FILE).read_text(encoding="utf-8"))
         except ValueError:
             logger.debug("No trained TopicClassifier in the model; it will predict nothing")
-            return component
-        component.model, component.responses = stored["model"], stored["responses"]
         return component
 
     # --- Prediction -------------------------------------------------------------------------------------
@@ -149,7 +127,7 @@ class TopicClassifier(GraphComponent, IntentClassifier):
         # Empty or whitespace-only text has no n-grams: the classifier is then unsure, and FallbackClassifier
         # turns that into the clarifying question.
         probabilities = self.model.predict_proba([m.get(TEXT) or "" for m in messages])
-        classes = list(self.model.classes_)
+        classes = [str(label) for label in self.model.classes_]
         for message, row in zip(messages, probabilities, strict=True):
             self._set_prediction(message, classes, row)
         return messages
