@@ -7,12 +7,11 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 VENV_STAMP := $(VENV)/.installed
-SPACY_PIPELINE := .build/spacy/en_prevent/meta.json
 MODEL := models/prevent.tar.gz
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 # Training data may be laid out in any folders under data/ (Rasa reads them all).
 TRAINING_DATA := $(shell find data -name '*.yml' -o -name '*.yaml')
-TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA) $(SPACY_PIPELINE)
+TRAINING_INPUTS := config.yml domain.yml $(TRAINING_DATA)
 
 # No network here and no wish to report usage anywhere: Rasa telemetry stays off.
 export RASA_TELEMETRY_ENABLED := false
@@ -25,7 +24,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-install: $(VENV_STAMP) $(SPACY_PIPELINE)  ## Create .venv with pinned dependencies and build the spaCy pipeline
+install: $(VENV_STAMP)  ## Create .venv with the pinned dependencies
 
 $(VENV_STAMP): pyproject.toml requirements.lock scripts/find-python310
 	@python=$$(scripts/find-python310) || exit 1; \
@@ -36,9 +35,6 @@ $(VENV_STAMP): pyproject.toml requirements.lock scripts/find-python310
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
-
-$(SPACY_PIPELINE): $(VENV_STAMP) nlp/entity_patterns.yml prevent_assistant/spacy_pipeline.py
-	$(BIN)/python -m prevent_assistant.spacy_pipeline --patterns nlp/entity_patterns.yml --output $(@D)
 
 $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent

@@ -33,6 +33,7 @@ import yaml
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
 
+from bench import spacy_pipeline
 from bench.quality import baseline, baseline_model
 from prevent_assistant.evaluation import FALLBACK_INTENT, load_examples
 from prevent_assistant.settings import PROJECT_ROOT, rasa_environment
@@ -329,6 +330,10 @@ def baseline_cross_validation(examples: list[Example], folds: int) -> dict[str, 
 def main(configs: tuple[Path, ...], folds: int, out: Path, tune_only: bool) -> None:
     """Compare the NLU of CONFIGS (default: config.yml) by cross-validation and on the held-out files."""
     configs = configs or (PROJECT_ROOT / "config.yml",)
+    pipeline = str(spacy_pipeline.DEFAULT_OUTPUT.relative_to(PROJECT_ROOT))
+    needs_spacy = any(pipeline in config.read_text("utf-8") for config in configs)
+    if needs_spacy and spacy_pipeline.main([]) != 0:  # the DIET configurations' SpacyNLP loads it
+        raise click.ClickException("could not build the spaCy pipeline the configurations load")
     examples = load_examples(TRAINING)
     results: dict[str, Any] = {"training_examples": len(examples), "configs": {}}
     with tempfile.TemporaryDirectory(prefix="prevent-nlu-") as tmp:

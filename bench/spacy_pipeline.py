@@ -1,9 +1,11 @@
-"""Build the project's own spaCy pipeline.
+"""Build the spaCy pipeline that the DIET configurations in bench/nlu_configs/ load through ``SpacyNLP``.
 
-No pretrained English model can be downloaded on the machines this runs on, so the pipeline is assembled
-from ``spacy.blank("en")``: a lookup lemmatizer (tables from ``spacy-lookups-data``, copied into the
-pipeline so nothing is fetched at run time) and an entity ruler whose patterns are staff-editable data.
-Rasa's ``SpacyNLP`` component loads the result from a path (see ``config.yml``).
+The assistant itself no longer uses it (its classifier makes its own features, docs/nlu-quality.md); it is
+kept so that `python -m bench.nlu` can re-run the comparison that chose that classifier, and is built by
+it on demand. No pretrained English model can be downloaded on the machines this runs on, so the pipeline
+is assembled from ``spacy.blank("en")``: a lookup lemmatizer (tables from ``spacy-lookups-data``, copied
+into the pipeline so nothing is fetched at run time) and an entity ruler with the patterns in
+``bench/nlu_configs/entity_patterns.yml``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import spacy
 import yaml
 from spacy.language import Language
 
-DEFAULT_PATTERNS = Path("nlp/entity_patterns.yml")
-DEFAULT_OUTPUT = Path(".build/spacy/en_prevent")
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATTERNS = ROOT / "bench" / "nlu_configs" / "entity_patterns.yml"
+DEFAULT_OUTPUT = ROOT / ".build" / "spacy" / "en_prevent"
 
 
 def load_patterns(path: Path) -> list[dict[str, str]]:
