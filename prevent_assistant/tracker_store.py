@@ -1,7 +1,9 @@
 """Rasa's SQL tracker store, on the project's DATABASE_URL, storing people's messages redacted.
 
 Configured in endpoints.yml. Redaction happens as events are written, so the model still classified the
-original words, but names, numbers and addresses never reach the database.
+original words, but names, numbers and addresses never reach the database. The tracker each turn saves is
+kept for the conversation's next turn while the database shows nothing else has changed it
+(`prevent_assistant/tracker_cache.py`), which spares a full reload and a `COUNT` per message.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, TypeVar
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, func
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
@@ -25,6 +29,7 @@ from prevent_assistant.db.conversations import delete_conversation
 from prevent_assistant.names import DELETE_CONVERSATION_ACTION
 from prevent_assistant.redaction import redact
 from prevent_assistant.settings import database_url
+from prevent_assistant.tracker_cache import Lent, RecentTrackers
 
 logger = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -64,6 +69,14 @@ def redacted(event: Event) -> Event:
     )
 
 
+@dataclass
+class _Saving:
+    """A save in progress of a tracker this store lent out, and the (redacted) events it wrote."""
+
+    lent: Lent
+    written: list[Event] = field(default_factory=list)
+
+
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that takes its connection from DATABASE_URL and redacts user text on save."""
 
@@ -98,10 +111,38 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             url_with_password, pool_pre_ping=True, **create_engine_kwargs(url_with_password)
         )
         self.sessionmaker = sessionmaker(bind=self.engine)
+        self.recent = RecentTrackers()
+        self._saving: dict[str, _Saving] = {}  # by conversation, for the duration of one save
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        for event in super()._additional_events(session, tracker):
-            yield redacted(event)
+        """The events the database lacks, redacted. For a tracker this store lent out, they are the ones
+        after those it was lent with (no `COUNT` needed); they are noted, so the tracker can be kept."""
+        saving = self._saving.get(tracker.sender_id)
+        if saving is None:
+            for event in super()._additional_events(session, tracker):
+                yield redacted(event)
+            return
+        saving.written = [
+            redacted(event) for event in islice(tracker.events, saving.lent.stored_events, None)
+        ]
+        yield from saving.written
+
+    @_without_details
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The conversation's tracker: the one this process kept after the last turn if the database still
+        holds the same number of events for it (one indexed `COUNT`), else Rasa's full reload."""
+        with self.session_scope() as session:
+            rows = session.query(func.count(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id)
+            database_rows = int(rows.scalar() or 0)
+        if database_rows == 0:
+            self.recent.forget(sender_id)
+            return None
+        tracker = self.recent.take(sender_id, database_rows) or await SQLTrackerStore.retrieve(
+            self, sender_id
+        )
+        if tracker is not None:
+            self.recent.lend(sender_id, tracker, database_rows)
+        return tracker
 
     @_without_details
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -112,11 +153,32 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         here also catches a deletion whose action could not reach the database itself.
         """
         if deletion_requested(tracker):
+            self.recent.forget(tracker.sender_id)
             delete_conversation(tracker.sender_id, url=self.url)
             return
-        await SQLTrackerStore.save(self, tracker)
+        lent = self.recent.returned(tracker)
+        if lent is None:
+            await SQLTrackerStore.save(self, tracker)
+            return
+        saving = self._saving[tracker.sender_id] = _Saving(lent)
+        try:
+            await SQLTrackerStore.save(self, tracker)
+        finally:
+            del self._saving[tracker.sender_id]
+        self._keep(tracker, saving)
 
-    retrieve = _without_details(SQLTrackerStore.retrieve)
+    def _keep(self, tracker: DialogueStateTracker, saving: _Saving) -> None:
+        """Keep the saved tracker as a reload would return it: the person's messages redacted, as stored.
+        Not if the turn began a new session, which changes the events a reload returns."""
+        if any(isinstance(event, SessionStarted) for event in saving.written):
+            return
+        for offset, event in enumerate(saving.written, start=saving.lent.stored_events):
+            tracker.events[offset] = event
+        tracker.latest_message = next(
+            (e for e in reversed(tracker.events) if isinstance(e, UserUttered)), tracker.latest_message
+        )
+        self.recent.keep(tracker, saving.lent.database_rows + len(saving.written))
+
     retrieve_full_tracker = _without_details(SQLTrackerStore.retrieve_full_tracker)
     keys = _without_details(SQLTrackerStore.keys)
 

@@ -1,0 +1,110 @@
+"""Conversations this Rasa process answered in the last few minutes, kept so the next turn needn't reload.
+
+Every message costs Rasa's SQL tracker store a full reload (every event of the session, parsed from JSON
+and replayed into a tracker) and, on saving, a `COUNT` of the stored events to find which ones are new:
+together about a third of the Rasa server's time (bench/README.md). A person's next message usually comes
+back to the same process within a minute, so the tracker the last turn saved is kept here, and the next
+turn checks with one indexed `COUNT` that the database still holds exactly what it held then. Anything
+else that touched the conversation (another instance answering it, a deletion, the retention purge)
+changes that count, and the tracker is then reloaded from the database as before.
+
+What is kept is what the database holds: the person's messages already redacted, as stored. A tracker is
+kept only if the turn that saved it started no new conversation session (a new session changes which
+events a reload returns), for at most `TTL_SECONDS`, and for at most `MAX_CONVERSATIONS` conversations.
+
+The bookkeeping follows one tracker object through one turn: `lent` when the store hands it to Rasa,
+`returned` when Rasa saves that same object. A save of any other object (Rasa's HTTP API replacing
+events, say) takes the store's ordinary path and keeps nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from rasa.shared.core.trackers import DialogueStateTracker
+
+# Long enough for a person's next message, short enough that little sits in memory (the privacy notice
+# promises retention in the database, not here).
+TTL_SECONDS = 600.0
+MAX_CONVERSATIONS = 2000
+# A tracker lent for a turn holds the person's words unredacted until it is saved. A turn that fails is
+# never saved; what it was lent is dropped after this long (a turn's action call times out well before).
+LENT_SECONDS = 60.0
+
+
+@dataclass
+class Lent:
+    """A tracker handed to Rasa for one turn, and what the database held when it was handed out."""
+
+    tracker: DialogueStateTracker
+    stored_events: int  # the tracker's first events, which are already in the database
+    database_rows: int  # every stored event of the conversation: the freshness check
+    expires: float
+
+
+@dataclass
+class _Kept:
+    tracker: DialogueStateTracker
+    database_rows: int
+    stored_events: int
+    expires: float
+
+
+class RecentTrackers:
+    """Trackers saved by this process, each valid while the database's row count for it is unchanged."""
+
+    def __init__(self, max_conversations: int = MAX_CONVERSATIONS, ttl: float = TTL_SECONDS) -> None:
+        self.max_conversations = max_conversations
+        self.ttl = ttl
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._lent: OrderedDict[str, Lent] = OrderedDict()
+
+    def take(self, sender_id: str, database_rows: int) -> DialogueStateTracker | None:
+        """The kept tracker if the database still holds what it held when it was saved; it leaves the
+        cache either way (Rasa changes it during the turn, and it comes back when saved)."""
+        kept = self._kept.pop(sender_id, None)
+        if kept is None or kept.expires < time.monotonic() or kept.database_rows != database_rows:
+            return None
+        if len(kept.tracker.events) != kept.stored_events:  # changed after saving, by a turn that failed
+            return None
+        return kept.tracker
+
+    def lend(self, sender_id: str, tracker: DialogueStateTracker, database_rows: int) -> None:
+        now = time.monotonic()
+        self._lent.pop(sender_id, None)
+        self._lent[sender_id] = Lent(tracker, len(tracker.events), database_rows, now + LENT_SECONDS)
+        while self._lent and next(iter(self._lent.values())).expires < now:  # oldest first: all live as long
+            self._lent.popitem(last=False)
+
+    def returned(self, tracker: DialogueStateTracker) -> Lent | None:
+        """What was lent, if `tracker` is the very object lent for its conversation."""
+        lent = self._lent.pop(tracker.sender_id, None)
+        return (
+            lent
+            if lent is not None and lent.tracker is tracker and lent.expires >= time.monotonic()
+            else None
+        )
+
+    def keep(self, tracker: DialogueStateTracker, database_rows: int) -> None:
+        self._kept[tracker.sender_id] = _Kept(
+            tracker, database_rows, len(tracker.events), time.monotonic() + self.ttl
+        )
+        self._kept.move_to_end(tracker.sender_id)
+        while len(self._kept) > self.max_conversations:
+            self._kept.popitem(last=False)
+        self._drop_expired()
+
+    def _drop_expired(self) -> None:
+        """Oldest first: every entry lives for the same TTL, so the expired ones are at the front."""
+        now = time.monotonic()
+        while self._kept and next(iter(self._kept.values())).expires < now:
+            self._kept.popitem(last=False)
+
+    def forget(self, sender_id: str) -> None:
+        self._kept.pop(sender_id, None)
+        self._lent.pop(sender_id, None)
+
+    def __len__(self) -> int:
+        return len(self._kept)

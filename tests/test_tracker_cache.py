@@ -1,0 +1,130 @@
+"""The tracker kept between turns: used only while the database still holds what it held, redacted as
+stored, and never an excuse to write an event twice or to miss a change made elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from test_storage import PERSONAL, conversation, stored_rows
+
+from prevent_assistant import tracker_cache
+from prevent_assistant.db.conversations import delete_conversation
+from prevent_assistant.tracker_store import RedactingSQLTrackerStore
+
+
+def store_for(url: str) -> RedactingSQLTrackerStore:
+    return RedactingSQLTrackerStore(domain=Domain.empty(), url=url)
+
+
+def turn(store: RedactingSQLTrackerStore, sender: str, text: str) -> None:
+    """One turn as Rasa's processor makes it: retrieve, append the turn's events, save."""
+    tracker = asyncio.run(store.retrieve(sender))
+    tracker.update(UserUttered(text, intent={"name": "myth_spying", "confidence": 0.9}))
+    tracker.update(BotUttered("Prevent is not spying."))
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+
+
+def started(store: RedactingSQLTrackerStore, sender: str) -> None:
+    asyncio.run(store.save(conversation(sender, "hello")))
+
+
+def test_the_next_turn_gets_the_kept_tracker_and_each_event_is_written_once(database):
+    store = store_for(database)
+    started(store, "kept")
+    turn(store, "kept", "is prevent spying")  # loaded from the database, then kept
+    kept = store.recent._kept["kept"].tracker
+    assert asyncio.run(store.retrieve("kept")) is kept  # no reload
+    asyncio.run(store.save(kept))  # nothing new: nothing written
+    turn(store, "kept", "and on mosques?")
+    assert len(stored_rows(database, "kept")) == 3 + 3 + 3
+    reloaded = asyncio.run(store_for(database).retrieve("kept"))
+    assert [e.as_dict() for e in reloaded.events] == [
+        e.as_dict() for e in store.recent._kept["kept"].tracker.events
+    ]
+
+
+def test_a_turn_answered_elsewhere_is_seen_and_the_conversation_reloaded(database):
+    here, elsewhere = store_for(database), store_for(database)  # two Rasa instances, one database
+    started(here, "shared")
+    turn(here, "shared", "first, here")
+    turn(elsewhere, "shared", "second, elsewhere")
+    tracker = asyncio.run(here.retrieve("shared"))
+    assert tracker is not here.recent._kept.get("shared")
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)][-2:] == [
+        "first, here",
+        "second, elsewhere",
+    ]
+
+
+def test_after_a_deletion_the_kept_tracker_is_not_used(database):
+    store = store_for(database)
+    started(store, "deleted")
+    turn(store, "deleted", "is prevent spying")
+    delete_conversation("deleted", url=database)
+    assert asyncio.run(store.retrieve("deleted")) is None
+
+
+def test_events_never_saved_are_never_handed_out(database):
+    store = store_for(database)
+    started(store, "failed")
+    turn(store, "failed", "is prevent spying")
+    lent = asyncio.run(store.retrieve("failed"))
+    lent.update(UserUttered("a turn that fails before saving"))
+    assert asyncio.run(store.retrieve("failed")) is not lent  # reloaded: the lent one was never saved
+    turn(store, "failed", "saved")
+    kept = store.recent._kept["failed"].tracker
+    kept.update(UserUttered("changed after its save"))  # Rasa went on after saving, then failed
+    again = asyncio.run(store.retrieve("failed"))
+    texts = [e.text for e in again.events if isinstance(e, UserUttered)]
+    assert (
+        "saved" in texts
+        and "changed after its save" not in texts
+        and "a turn that fails before saving" not in texts
+    )
+
+
+def test_what_is_kept_is_redacted_as_stored(database):
+    store = store_for(database)
+    started(store, "private")
+    turn(store, "private", PERSONAL)
+    kept = store.recent._kept["private"].tracker
+    texts = [e.text for e in kept.events if isinstance(e, UserUttered)] + [kept.latest_message.text]
+    assert all("Aisha" not in text and "M1 1AE" not in text for text in texts)
+
+
+def test_a_turn_that_starts_a_session_is_not_kept(database):
+    store = store_for(database)
+    started(store, "session")
+    tracker = asyncio.run(store.retrieve("session"))
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+    assert "session" not in store.recent._kept
+
+
+def test_kept_trackers_expire_and_are_bounded(database, monkeypatch):
+    store = store_for(database)
+    store.recent = tracker_cache.RecentTrackers(max_conversations=2, ttl=60)
+    for sender in ("a", "b", "c"):
+        started(store, sender)
+        turn(store, sender, "is prevent spying")
+    assert list(store.recent._kept) == ["b", "c"]
+    later = time.monotonic() + 61
+    monkeypatch.setattr(tracker_cache.time, "monotonic", lambda: later)
+    assert store.recent.take("c", len(stored_rows(database, "c"))) is None
+
+
+@pytest.mark.parametrize("rows_elsewhere", [0, 1])
+def test_take_checks_the_database_row_count(database, rows_elsewhere):
+    store = store_for(database)
+    started(store, "count")
+    turn(store, "count", "is prevent spying")
+    rows = len(stored_rows(database, "count"))
+    found = store.recent.take("count", rows + rows_elsewhere)
+    assert (found is not None) == (rows_elsewhere == 0)
