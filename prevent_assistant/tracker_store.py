@@ -9,9 +9,9 @@ kept for the conversation's next turn while the database shows nothing else has 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -20,7 +20,8 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, func
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import create_engine, func, insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
@@ -69,14 +70,6 @@ def redacted(event: Event) -> Event:
     )
 
 
-@dataclass
-class _Saving:
-    """A save in progress of a tracker this store lent out, and the (redacted) events it wrote."""
-
-    lent: Lent
-    written: list[Event] = field(default_factory=list)
-
-
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that takes its connection from DATABASE_URL and redacts user text on save."""
 
@@ -112,20 +105,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         )
         self.sessionmaker = sessionmaker(bind=self.engine)
         self.recent = RecentTrackers()
-        self._saving: dict[str, _Saving] = {}  # by conversation, for the duration of one save
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        """The events the database lacks, redacted. For a tracker this store lent out, they are the ones
-        after those it was lent with (no `COUNT` needed); they are noted, so the tracker can be kept."""
-        saving = self._saving.get(tracker.sender_id)
-        if saving is None:
-            for event in super()._additional_events(session, tracker):
-                yield redacted(event)
-            return
-        saving.written = [
-            redacted(event) for event in islice(tracker.events, saving.lent.stored_events, None)
-        ]
-        yield from saving.written
+        for event in super()._additional_events(session, tracker):
+            yield redacted(event)
 
     @_without_details
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
@@ -157,27 +140,42 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             delete_conversation(tracker.sender_id, url=self.url)
             return
         lent = self.recent.returned(tracker)
-        if lent is None:
+        if lent is None or self.event_broker is not None:  # a broker's diff would retrieve mid-save
             await SQLTrackerStore.save(self, tracker)
             return
-        saving = self._saving[tracker.sender_id] = _Saving(lent)
-        try:
-            await SQLTrackerStore.save(self, tracker)
-        finally:
-            del self._saving[tracker.sender_id]
-        self._keep(tracker, saving)
+        # A tracker this store lent out: the events after those it was lent with are the new ones, so no
+        # `COUNT` is needed, and they go in as one multi-row INSERT (the columns Rasa's save writes).
+        written = [redacted(event) for event in islice(tracker.events, lent.stored_events, None)]
+        if written:
+            rows = [self._row(tracker.sender_id, event) for event in written]
+            with self.session_scope() as session:
+                session.execute(insert(self.SQLEvent.__table__), rows)
+                session.commit()
+        self._keep(tracker, lent, written)
 
-    def _keep(self, tracker: DialogueStateTracker, saving: _Saving) -> None:
+    @staticmethod
+    def _row(sender_id: str, event: Event) -> dict[str, Any]:
+        data = event.as_dict()
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
+
+    def _keep(self, tracker: DialogueStateTracker, lent: Lent, written: list[Event]) -> None:
         """Keep the saved tracker as a reload would return it: the person's messages redacted, as stored.
         Not if the turn began a new session, which changes the events a reload returns."""
-        if any(isinstance(event, SessionStarted) for event in saving.written):
+        if any(isinstance(event, SessionStarted) for event in written):
             return
-        for offset, event in enumerate(saving.written, start=saving.lent.stored_events):
+        for offset, event in enumerate(written, start=lent.stored_events):
             tracker.events[offset] = event
         tracker.latest_message = next(
             (e for e in reversed(tracker.events) if isinstance(e, UserUttered)), tracker.latest_message
         )
-        self.recent.keep(tracker, saving.lent.database_rows + len(saving.written))
+        self.recent.keep(tracker, lent.database_rows + len(written))
 
     retrieve_full_tracker = _without_details(SQLTrackerStore.retrieve_full_tracker)
     keys = _without_details(SQLTrackerStore.keys)
