@@ -67,7 +67,10 @@ def rasa_process_name(index: int) -> str:
 def _endpoints_for(actions_url: str, base: Path) -> Path:
     """A copy of `base` pointing at this stack's action server (ports differ between stacks)."""
     endpoints = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
-    endpoints["action_endpoint"] = {"url": f"{actions_url}/webhook"}
+    endpoints["action_endpoint"] = {
+        **(endpoints.get("action_endpoint") or {}),
+        "url": f"{actions_url}/webhook",
+    }
     handle, name = tempfile.mkstemp(prefix="endpoints-", suffix=".yml")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         yaml.safe_dump(endpoints, file)

@@ -93,3 +93,28 @@ def test_compose_takes_every_secret_from_the_environment(compose):
 def test_the_checker_catches_a_literal_secret():
     assert _literal_secrets({"tracker_store": {"password": "hunter2"}}) == ["tracker_store.password"]
     assert _literal_secrets({"x": [{"api_token": "abc"}]}) == ["x[0].api_token"]
+
+
+@pytest.mark.parametrize("name", ["endpoints.yml", "deploy/endpoints.yml"])
+def test_rasa_sends_the_action_server_no_domain(name, monkeypatch):
+    """No action reads the domain, so Rasa must not serialise it into every action call; checked with
+    Rasa's own request builder on the endpoints a running stack gets (serve.py rewrites the URL)."""
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from prevent_assistant.serve import _endpoints_for
+
+    for variable in (ACTION_SERVER_URL_VARIABLE, DATABASE_URL_VARIABLE, REDIS_URL_VARIABLE):
+        monkeypatch.setenv(variable, "redis://127.0.0.1:6379" if variable == REDIS_URL_VARIABLE else "x")
+    copy = _endpoints_for("http://127.0.0.1:5055", ROOT / name)
+    try:
+        endpoint = AvailableEndpoints.read_endpoints(str(copy)).action
+    finally:
+        copy.unlink()
+    request = RemoteAction("action_handoff", endpoint)._action_call_format(
+        DialogueStateTracker("someone", []), Domain.load(str(ROOT / "domain.yml"))
+    )
+    assert endpoint.url == "http://127.0.0.1:5055/webhook"
+    assert request["next_action"] == "action_handoff" and "domain" not in request
