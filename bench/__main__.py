@@ -33,6 +33,7 @@ from bench.stack import (
     configurations,
     credentials_without_rate_limits,
     redis_reachable,
+    servers,
     started,
 )
 
@@ -253,7 +254,9 @@ def measure_configuration(
         "rasa_env": {k: v for k, v in configuration.rasa_env.items() if "PASSWORD" not in k.upper()},
     }
     ports = (free_port(), free_port())
-    with started(configuration, model, ports, credentials, log_dir / configuration.key, work_dir) as running:
+    log_dir = log_dir / configuration.key
+    starting = servers(configuration, model, ports, credentials, log_dir, work_dir)
+    with started(configuration, starting, log_dir) as running:
         result["database"] = {k: running.database[k] for k in ("engine", "note")}
         result["started"] = running.started
         click.echo(f"    ready: {running.started}")

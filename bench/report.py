@@ -195,27 +195,26 @@ def _main_table(results: dict[str, Any]) -> list[str]:
                 ok = r["errors"] == 0 and r["latency_ms"]["p95"] <= targets["p95_at_20_per_s_ms"]
             cells.append(f"{_triple(r['latency_ms'])}, {r['errors']} errors" + _verdict(ok))
         row(f"{rate:g} messages/s offered: p50 / p95 / p99, errors", target, cells)
-    row(
-        f"highest rate sustained (p95 ≤ {targets['sustained_p95_ms']:g} ms, no errors)",
-        f"A ≥ {targets['sustained_per_s']:g} msg/s; B ≥ {targets['sustained_per_s_two_workers']:g} msg/s",
-        [_capacity_cell(k, c, targets) for k, c in configs.items()],
-    )
-    row(
-        "Rasa server start to first webhook reply",
-        f"≤ {targets['ready_s']:g} s",
-        [_ready_cell(k, c, targets) for k, c in configs.items()],
-    )
-    row(
-        "Rasa server memory after the load",
-        f"≤ {targets['rasa_memory_mb']:g} MB per worker; "
-        f"2 workers ≤ {targets['two_workers_pss_mb']:g} MB PSS",
-        [_memory_cell(k, c, targets) for k, c in configs.items()],
-    )
-    row(
-        "action server resident memory after the load (peak)",
-        f"≤ {targets['actions_memory_mb']:g} MB",
-        [_actions_cell(k, c, targets) for k, c in configs.items()],
-    )
+    for measure, target, cell in (
+        (
+            f"highest rate sustained (p95 ≤ {targets['sustained_p95_ms']:g} ms, no errors)",
+            f"A ≥ {targets['sustained_per_s']:g} msg/s; B ≥ {targets['sustained_per_s_two_workers']:g} msg/s",
+            _capacity_cell,
+        ),
+        ("Rasa server start to first webhook reply", f"≤ {targets['ready_s']:g} s", _ready_cell),
+        (
+            "Rasa server memory after the load",
+            f"≤ {targets['rasa_memory_mb']:g} MB per worker; "
+            f"2 workers ≤ {targets['two_workers_pss_mb']:g} MB PSS",
+            _memory_cell,
+        ),
+        (
+            "action server resident memory after the load (peak)",
+            f"≤ {targets['actions_memory_mb']:g} MB",
+            _actions_cell,
+        ),
+    ):
+        row(measure, target, [cell(k, c, targets) for k, c in configs.items()])
     return lines
 
 

@@ -20,7 +20,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -197,7 +197,7 @@ def _wait_for_ready_lines(log_file: Path, count: int, timeout: float) -> bool:
 
 
 @contextmanager
-def _servers(
+def servers(
     configuration: Configuration,
     model: Path,
     ports: tuple[int, int],
@@ -229,14 +229,11 @@ def _servers(
 @contextmanager
 def started(
     configuration: Configuration,
-    model: Path,
-    ports: tuple[int, int],
-    credentials: Path,
+    starting: AbstractContextManager[tuple[Stack, dict[str, str]]],
     log_dir: Path,
-    work_dir: Path,
 ) -> Iterator[RunningConfiguration]:
-    """Start the configuration; ready times and the worker count are measured here."""
-    with _servers(configuration, model, ports, credentials, log_dir, work_dir) as (stack, database):
+    """Start the configuration's `servers`; ready times and the worker count are measured here."""
+    with starting as (stack, database):
         assert stack.processes is not None
         entered = time.monotonic()
         rasa = stack.processes.servers["rasa"]
