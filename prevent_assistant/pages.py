@@ -5,7 +5,7 @@ and paragraphs. The facts in them (who runs the assistant, how long things are k
 handoff keeps) are filled in from settings.yml, so the pages always say what the system does. Every piece
 of text is HTML-escaped, placeholders' values included: staff edit these files, and a stray "<" must show
 as "<", never become markup. The pages run no script and have no inline style, so they are served under
-the demo page's strict Content-Security-Policy (widget_channel.py), with their look in widget/pages.css.
+the demo page's strict Content-Security-Policy (channels/widget.py), with their look in widget/pages.css.
 """
 
 from __future__ import annotations

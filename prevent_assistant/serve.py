@@ -80,7 +80,7 @@ def _endpoints_for(actions_url: str, base: Path) -> Path:
 def widget_cors_arguments(credentials: Path) -> list[str]:
     """`--cors` for the origins allowed to embed the widget, so their browsers' preflights succeed too."""
     channels = yaml.safe_load(credentials.read_text(encoding="utf-8")) or {}
-    widget = channels.get("prevent_assistant.widget_channel.WidgetInput") or {}
+    widget = channels.get("prevent_assistant.channels.widget.WidgetInput") or {}
     origins = widget.get("allowed_origins") or []
     return ["--cors", *origins] if origins else []
 

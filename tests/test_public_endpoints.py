@@ -28,8 +28,8 @@ from stack_config import credentials_with, endpoints_with
 CHANNELS = {"rest": "/webhooks/rest/webhook", "widget": "/webhooks/widget/webhook"}
 CREDENTIALS = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
 MAX_BODY = {
-    "rest": CREDENTIALS["prevent_assistant.rest_channel.GuardedRestInput"]["max_body_bytes"],
-    "widget": CREDENTIALS["prevent_assistant.widget_channel.WidgetInput"]["max_body_bytes"],
+    "rest": CREDENTIALS["prevent_assistant.channels.rest.GuardedRestInput"]["max_body_bytes"],
+    "widget": CREDENTIALS["prevent_assistant.channels.widget.WidgetInput"]["max_body_bytes"],
 }
 SPYING = "is prevent spying?"
 SPYING_ANSWER = "Prevent is not spying"

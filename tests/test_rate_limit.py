@@ -26,11 +26,11 @@ from sanic.compat import Header
 from sanic.request import Request
 
 from conftest import REDIS_URL, ROOT, free_port, start_stack
-from prevent_assistant.channel_guard import client_address, refusal, too_many_requests
+from prevent_assistant.channels.guard import client_address, refusal, too_many_requests
+from prevent_assistant.channels.rest import GuardedRestInput
+from prevent_assistant.channels.widget import WidgetInput
 from prevent_assistant.rate_limit import REDIS_URL_VARIABLE, RateLimited, RateLimiter
-from prevent_assistant.rest_channel import GuardedRestInput
 from prevent_assistant.serve import Stack
-from prevent_assistant.widget_channel import WidgetInput
 from stack_config import credentials_with
 
 CHANNELS = {"rest": "/webhooks/rest/webhook", "widget": "/webhooks/widget/webhook"}
@@ -54,7 +54,7 @@ def limited(tmp_path_factory) -> Iterator[Stack]:
     limits = {"per_sender": f"{PER_SENDER}/minute", "per_address": f"{PER_ADDRESS}/minute"}
     credentials = credentials_with(directory, limits)
     channels = yaml.safe_load(credentials.read_text(encoding="utf-8"))
-    channels["prevent_assistant.widget_channel.WidgetInput"]["allowed_origins"] = [EMBEDDING_SITE]
+    channels["prevent_assistant.channels.widget.WidgetInput"]["allowed_origins"] = [EMBEDDING_SITE]
     credentials.write_text(yaml.safe_dump(channels), encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv(REDIS_URL_VARIABLE, raising=False)

@@ -207,7 +207,9 @@ def test_sending_too_fast_shows_the_friendly_message_and_keeps_the_text(page):
     """Over the per-sender limit in credentials.yml, the server's 429 words appear in the conversation,
     announced like a reply, and what the person typed goes back in the box."""
     channel = yaml.safe_load((ROOT / "credentials.yml").read_text(encoding="utf-8"))
-    limit = parse_many(channel["prevent_assistant.widget_channel.WidgetInput"]["rate_limit"]["per_sender"])[0]
+    limit = parse_many(channel["prevent_assistant.channels.widget.WidgetInput"]["rate_limit"]["per_sender"])[
+        0
+    ]
     log = open_widget(page)  # the greeting was the first message
     for n in range(limit.amount - 1):
         ask(page, f"hello {n}")

@@ -13,14 +13,14 @@ import pytest
 import requests
 
 from conftest import ROOT, load_yaml
-from prevent_assistant.pages import PAGES, render_page, text_html
-from prevent_assistant.settings import describe_duration, handoff_transcript_turns, organisation, retention
-from prevent_assistant.widget_channel import (
+from prevent_assistant.channels.widget import (
     CONTENT_SECURITY_POLICY,
     SECURITY_HEADERS,
     BadRequest,
     WidgetInput,
 )
+from prevent_assistant.pages import PAGES, render_page, text_html
+from prevent_assistant.settings import describe_duration, handoff_transcript_turns, organisation, retention
 
 
 def widget_url(stack, path: str = "") -> str:

@@ -4,7 +4,7 @@ accessibility statement the widget links to (rendered by pages.py), and takes me
 Serving the page, the script and the webhook from one blueprint puts them on the bot's own origin, so the
 demo needs no CORS. Other sites may embed the widget only if their origin is on the allow-list in
 credentials.yml. Messages go through the same checks and rate limits as the REST channel's
-(channel_guard), and their text is never logged.
+(channels.guard), and their text is never logged.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from prevent_assistant.channel_guard import BadRequest, admit, answer, rate_limiter_for, refusal
+from prevent_assistant.channels.guard import BadRequest, admit, answer, rate_limiter_for, refusal
 from prevent_assistant.pages import render_page
 from prevent_assistant.settings import PROJECT_ROOT
 

@@ -17,7 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from prevent_assistant.channel_guard import BadRequest, admit, answer, rate_limiter_for, refusal
+from prevent_assistant.channels.guard import BadRequest, admit, answer, rate_limiter_for, refusal
 
 
 class GuardedRestInput(RestInput):
