@@ -85,6 +85,22 @@ def widget_cors_arguments(credentials: Path) -> list[str]:
     return ["--cors", *origins] if origins else []
 
 
+def rasa_run_command(
+    rasa: str, model: Path, port: int, credentials: Path, endpoints: Path, api_token: str
+) -> list[str]:
+    """The `rasa run` command line for one Rasa server of a stack.
+
+    The token is joined to its option (`--auth-token=...`): a random URL-safe token starts with "-" about
+    one time in 64, and argparse then reads it as an option and refuses to start (a flaky CI failure).
+    """
+    return [
+        rasa, "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+        "--credentials", str(credentials), "--endpoints", str(endpoints),
+        "--enable-api", f"--auth-token={api_token}",
+        *widget_cors_arguments(credentials),
+    ]  # fmt: skip
+
+
 @contextmanager
 def running_stack(
     model: Path,
@@ -144,12 +160,7 @@ def running_stack(
             return
         rasa_server_env = {**env, ACTION_SERVER_URL_VARIABLE: f"{actions_url}/webhook", **(rasa_env or {})}
         for index, (port, url) in enumerate(zip(rasa_ports, rasa_urls, strict=True)):
-            command = [
-                rasa, "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
-                "--credentials", str(credentials), "--endpoints", str(endpoints_copy),
-                "--enable-api", "--auth-token", api_token,
-                *widget_cors_arguments(credentials),
-            ]  # fmt: skip
+            command = rasa_run_command(rasa, model, port, credentials, endpoints_copy, api_token)
             processes.start(rasa_process_name(index), command, f"{url}/", rasa_server_env)
             if require_model:
                 _check_model_loaded(url, api_token)
