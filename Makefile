@@ -71,7 +71,19 @@ bench: install $(MODEL)  ## Benchmark the real stack: latency, load, start-up, m
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-lint: install  ## ruff on all Python code
+# The widget's modules (widget/*.js): TypeScript, exact version in widget/package-lock.json, checks their JSDoc
+# types; nothing is built, the browser runs the files as they are.
+WIDGET_TSC := widget/node_modules/.bin/tsc
+$(WIDGET_TSC): widget/package.json widget/package-lock.json
+	npm ci --prefix widget --no-audit --no-fund --silent
+	@touch $@
+
+.PHONY: widget-check
+widget-check: $(WIDGET_TSC)  ## The widget's modules: TypeScript's checker (tsc --noEmit) and their node tests
+	$(WIDGET_TSC) --project widget/tsconfig.json
+	node --test tests/widget/
+
+lint: install widget-check  ## ruff on all Python code
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/ruff format --no-cache --check .
 
@@ -88,4 +100,4 @@ lock:  ## Re-pin requirements.lock from what is installed in .venv
 	{ head -2 requirements.lock; $(BIN)/pip freeze --exclude-editable; } > requirements.lock.new && mv requirements.lock.new requirements.lock
 
 clean:  ## Remove everything the targets create (the virtual environment, models, results)
-	rm -rf $(VENV) .build models results var .pytest_cache .ruff_cache test-artifacts tests/browser/node_modules
+	rm -rf $(VENV) .build models results var .pytest_cache .ruff_cache test-artifacts tests/browser/node_modules widget/node_modules

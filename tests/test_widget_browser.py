@@ -129,6 +129,28 @@ def test_markup_is_shown_literally_and_never_run(page):
     assert dialogs == []
 
 
+def test_a_malformed_link_is_shown_as_text_and_the_conversation_carries_on(page):
+    """A tel: link whose %-escapes are cut short once threw while its reply was drawn, and the send queue,
+    with nothing to catch that, then dropped every later message without a word."""
+    malformed = "Call [the line](tel:%E0%A4%A) for help."
+
+    def malformed_reply(route):
+        if "a malformed link please" in (route.request.post_data or ""):
+            route.fulfill(json=[{"recipient_id": "x", "text": malformed}])
+        else:
+            route.continue_()
+
+    log = open_widget(page)
+    page.route("**/webhooks/widget/webhook", malformed_reply)
+    ask(page, "a malformed link please")
+    expect(log).to_contain_text(malformed, timeout=30_000)  # exactly as written, not a link
+    assert log.locator('a[href^="tel:%"]').count() == 0
+    ask(page, "what is channel")
+    expect(log).to_contain_text(answer_start("utter_what_is_channel"), timeout=30_000)
+    expect(page.locator(".pa-typing")).to_be_empty()  # nothing is left waiting
+    assert page.csp_errors == []
+
+
 def test_reload_keeps_the_conversation(page):
     log = open_widget(page)
     ask(page, "what is channel")

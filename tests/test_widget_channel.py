@@ -47,14 +47,14 @@ def test_demo_page_is_served_with_a_strict_content_security_policy(stack):
     assert 'src="static/widget.js"' in page.text
 
 
-def test_widget_script_carries_its_wording_from_the_content_file(stack):
+def test_the_widget_files_are_served_as_written_and_nothing_else_is(stack):
     script = requests.get(widget_url(stack, "static/widget.js"), timeout=10)
     assert script.status_code == 200
-    assert script.headers["Content-Type"].startswith("application/javascript")
-    assert script.text.startswith("window.PreventWidgetConfig = {")
-    assert "Prevent questions: automated assistant" in script.text.splitlines()[0]
+    assert script.headers["Content-Type"].startswith("text/javascript")
+    assert script.text.startswith("// @ts-check")  # the file itself, nothing prepended
     assert requests.get(widget_url(stack, "static/widget.css"), timeout=10).status_code == 200
     assert requests.get(widget_url(stack, "static/..%2Fcredentials.yml"), timeout=10).status_code == 404
+    assert requests.get(widget_url(stack, "static/settings.yml"), timeout=10).status_code == 404
 
 
 def test_a_message_gets_the_bots_replies(stack):

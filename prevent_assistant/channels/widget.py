@@ -9,26 +9,18 @@ credentials.yml. Messages go through the same checks and rate limits as the REST
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable, Mapping
-from functools import cache
 from typing import Any
 
-import yaml
-from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from prevent_assistant.channels.guard import BadRequest, admit, answer, rate_limiter_for, refusal
+from prevent_assistant.channels.base import NO_STORE, GuardedInput, OnNewMessage
+from prevent_assistant.channels.guard import BadRequest, refusal
+from prevent_assistant.channels.widget_assets import DEMO_PAGE, asset, asset_response
 from prevent_assistant.pages import render_page
-from prevent_assistant.settings import PROJECT_ROOT
 
 __all__ = ["CONTENT_SECURITY_POLICY", "BadRequest", "WidgetInput"]
-
-WIDGET_DIR = PROJECT_ROOT / "widget"
-WIDGET_CONTENT = PROJECT_ROOT / "content" / "widget.yml"
-STATIC_TYPES = {"widget.js": "application/javascript", "widget.css": "text/css", "pages.css": "text/css"}
 
 # No inline script or style, nothing from another host, no framing: the page a worried person types into
 # can run only the project's own files. The privacy and accessibility pages get the same policy.
@@ -44,17 +36,7 @@ SECURITY_HEADERS = {
 }
 
 
-@cache
-def static_file(name: str) -> str:
-    """The widget's files, read once; widget.js gets its wording from content/widget.yml in front."""
-    text = (WIDGET_DIR / name).read_text(encoding="utf-8")
-    if name == "widget.js":
-        config = yaml.safe_load(WIDGET_CONTENT.read_text(encoding="utf-8"))
-        text = f"window.PreventWidgetConfig = {json.dumps(config)};\n{text}"
-    return text
-
-
-class WidgetInput(InputChannel):
+class WidgetInput(GuardedInput):
     """Input channel `widget`: demo page at /webhooks/widget/, messages at /webhooks/widget/webhook, and the
     pages the widget's footer links to at /webhooks/widget/privacy and /webhooks/widget/accessibility."""
 
@@ -62,25 +44,20 @@ class WidgetInput(InputChannel):
     def name(cls) -> str:
         return "widget"
 
-    @classmethod
-    def from_credentials(cls, credentials: dict[str, Any] | None) -> WidgetInput:
-        return cls(**(credentials or {}))
+    default_max_body_bytes = 16_384
 
-    def __init__(
-        self,
-        allowed_origins: list[str] | None = None,
-        max_body_bytes: int = 16_384,
-        max_message_chars: int = 5_000,
-        rate_limit: Mapping[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, allowed_origins: list[str] | None = None, **limits: Any) -> None:
+        """`allowed_origins`: other sites that may embed the widget; `limits` as GuardedInput takes them."""
         if "*" in (allowed_origins or []):
             raise ValueError("widget.allowed_origins must list origins; '*' would let any site use the bot")
         self.allowed_origins = {origin.rstrip("/") for origin in allowed_origins or []}
-        self.max_body_bytes = max_body_bytes
-        self.max_message_chars = max_message_chars
-        self.rate_limiter = rate_limiter_for(self.name(), rate_limit)
+        super().__init__(**limits)
 
     # --- request checks ---------------------------------------------------------------------------------
+    def response_headers(self, request: Request) -> dict[str, str]:
+        """A site that is not allowed is refused (403) before anything else is read."""
+        return cors_headers(self.cross_origin(request))
+
     def cross_origin(self, request: Request) -> str | None:
         """The calling site's origin when it is another site that is allowed; None when same-origin."""
         origin = request.headers.get("origin")
@@ -91,12 +68,12 @@ class WidgetInput(InputChannel):
         raise BadRequest(403, f"origin {origin} is not allowed to use this assistant")
 
     # --- routes -----------------------------------------------------------------------------------------
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         widget = Blueprint("prevent_widget", __name__)
 
         @widget.route("/", methods=["GET"])
         async def demo_page(request: Request) -> HTTPResponse:
-            return response.html(static_file("index.html"), headers=SECURITY_HEADERS)
+            return response.html(asset(DEMO_PAGE), headers=SECURITY_HEADERS)
 
         # Beside the widget, so widget.js finds them from its own address, on any site that embeds it.
         @widget.route("/privacy", methods=["GET"])
@@ -107,28 +84,17 @@ class WidgetInput(InputChannel):
         async def accessibility_statement(request: Request) -> HTTPResponse:
             return response.html(render_page("accessibility"), headers=SECURITY_HEADERS)
 
+        # The widget's modules, stylesheets and wording (channels/widget_assets.py); a site that is not on
+        # the allow-list is refused, as it is at the webhook.
         @widget.route("/static/<name>", methods=["GET"])
         async def static(request: Request, name: str) -> HTTPResponse:
-            if name not in STATIC_TYPES:
-                return response.json({"error": "not found"}, status=404)
-            headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
-            return response.text(static_file(name), content_type=STATIC_TYPES[name], headers=headers)
-
-        @widget.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
             try:
                 origin = self.cross_origin(request)
             except BadRequest as refused:
                 return refusal(refused)
-            headers = cors_headers(origin)
-            try:
-                sender, message = await admit(
-                    request, self.max_body_bytes, self.max_message_chars, self.rate_limiter
-                )
-            except BadRequest as refused:
-                return refusal(refused, headers)
-            return await answer(request, on_new_message, message, sender, self.name(), headers)
+            return asset_response(request, name, origin, SECURITY_HEADERS)
 
+        self.add_webhook(widget, on_new_message)
         return widget
 
 
@@ -140,5 +106,5 @@ def cors_headers(origin: str | None) -> dict[str, str]:
     setting them here too would send them twice, and browsers refuse a doubled Allow-Origin.
     """
     if origin is None:
-        return {"Cache-Control": "no-store"}
-    return {"Access-Control-Expose-Headers": "Retry-After", "Cache-Control": "no-store"}
+        return dict(NO_STORE)
+    return {"Access-Control-Expose-Headers": "Retry-After", **NO_STORE}
