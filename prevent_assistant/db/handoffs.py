@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from prevent_assistant.db import session_scope
-from prevent_assistant.db.models import STATUSES, Handoff, utc_now
+from prevent_assistant.db.models import STATUSES, Handoff, HandoffEvent, utc_now
 
 # No 0/O, 1/I/L, 5/S or 8/B: a code read out over the phone must not be misheard or mistyped.
 REFERENCE_ALPHABET = "ACDEFGHJKMNPQRTUVWXYZ234679"
@@ -49,7 +50,10 @@ def create_handoff(
     transcript: Sequence[dict[str, str]],
     url: str | None = None,
 ) -> Handoff:
-    """Store a new handoff under a fresh unique reference, retrying the rare collision."""
+    """Store a new handoff under a fresh unique reference, retrying the rare collision.
+
+    Called only once the person has chosen to share it, so its history starts with their "shared" step.
+    """
     for _ in range(_ATTEMPTS):
         handoff = Handoff(
             reference=new_reference(),
@@ -62,6 +66,8 @@ def create_handoff(
         try:
             with session_scope(url) as session:
                 session.add(handoff)
+                session.flush()
+                session.add(HandoffEvent(handoff_id=handoff.id, kind="shared"))
             return handoff
         except IntegrityError:
             continue  # reference already taken: draw another
@@ -98,14 +104,27 @@ def set_status(reference: str, status: str, url: str | None = None) -> Handoff:
 
 def delete_closed_before(cutoff: datetime, url: str | None = None) -> int:
     """Delete closed handoffs created before `cutoff`; open ones are kept until someone closes them."""
+    closed = select(Handoff.id).where(Handoff.status == "closed", Handoff.created_at < cutoff)
     with session_scope(url) as session:
+        _delete_events(session, closed)
         result = session.execute(
-            delete(Handoff).where(Handoff.status == "closed", Handoff.created_at < cutoff)
+            delete(Handoff).where(Handoff.id.in_(closed.scalar_subquery())),
+            execution_options={"synchronize_session": False},
         )
         return result.rowcount or 0
 
 
 def delete_handoffs_of(session: Session, conversation_id: str) -> int:
     """Delete every handoff a conversation made (the person deleted it), in the caller's transaction."""
+    _delete_events(session, select(Handoff.id).where(Handoff.conversation_id == conversation_id))
     result = session.execute(delete(Handoff).where(Handoff.conversation_id == conversation_id))
     return result.rowcount or 0
+
+
+def _delete_events(session: Session, handoff_ids: Select) -> None:
+    """A handoff's history (notes included) goes with it. Explicit rather than ON DELETE CASCADE alone,
+    which SQLite applies only with foreign keys switched on."""
+    session.execute(
+        delete(HandoffEvent).where(HandoffEvent.handoff_id.in_(handoff_ids.scalar_subquery())),
+        execution_options={"synchronize_session": False},
+    )

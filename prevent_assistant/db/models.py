@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
 
 STATUSES = ("new", "picked_up", "closed")
+ROLES = ("handler", "editor", "admin")
+# What can happen to a handoff, as its history shows it. "shared": the person chose to share it with the
+# call handler (the consent step in the chat); "note": a call handler's note, redacted before it is stored.
+EVENT_KINDS = ("shared", "picked_up", "note", "closed", "reopened")
 
 
 def utc_now() -> datetime:
@@ -33,3 +37,71 @@ class Handoff(Base):
     status = Column(String(16), nullable=False, default="new", index=True)
     # Last turns, already redacted: [{"speaker": "person" | "assistant", "text": str}]
     transcript = Column(JSON, nullable=False, default=list)
+    # The call handler who picked it up, and how it was closed (a key of content/outcomes.yml).
+    assigned_to = Column(Integer, ForeignKey("accounts.id"), nullable=True)
+    outcome = Column(String(64), nullable=True)
+
+
+class HandoffEvent(Base):
+    """One step in a handoff's history, oldest first. Deleted with its handoff (retention, or the person
+    deleting the conversation): notes hold what a caller said and follow the handoff's retention."""
+
+    __tablename__ = "handoff_events"
+    __table_args__ = (CheckConstraint(f"kind IN {EVENT_KINDS}", name="ck_handoff_events_kind"),)
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    kind = Column(String(16), nullable=False)
+    # None: the person in the chat (kind "shared"); otherwise the staff account that did it.
+    account_id = Column(Integer, ForeignKey("accounts.id"), nullable=True)
+    # A note's text (redacted), or a closing outcome's key.
+    detail = Column(Text, nullable=True)
+
+
+class Account(Base):
+    """A staff account for the console. The password is stored only as an Argon2 hash, the TOTP secret
+    only once enrolled; recovery codes only as hashes, each usable once."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="ck_accounts_role"),)
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(64), nullable=False, unique=True)
+    role = Column(String(16), nullable=False)
+    password_hash = Column(String(255), nullable=False)
+    totp_secret = Column(String(64), nullable=True)
+    recovery_code_hashes = Column(JSON, nullable=False, default=list)
+    disabled = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+
+
+class ConsoleSession(Base):
+    """A signed-in browser, kept server-side so several console instances share it and logout is real.
+    The cookie holds a random token; only its SHA-256 is stored, so a copy of the table signs no one in."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    account_id = Column(Integer, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
+    # False between the password and the second factor: such a session opens no page but the TOTP step.
+    two_factor_done = Column(Boolean, nullable=False, default=False)
+    csrf_token = Column(String(64), nullable=False)
+
+
+class AuditEntry(Base):
+    """Append-only: who did what, when and from where. Nothing updates a row; only the audit log's own
+    retention setting deletes old ones. The account's name is copied so the entry outlives a rename."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    account_id = Column(Integer, ForeignKey("accounts.id"), nullable=True)
+    account_name = Column(String(64), nullable=True)  # as typed, for failed logins too
+    action = Column(String(64), nullable=False, index=True)  # e.g. login_failed, handoff_viewed
+    subject = Column(String(255), nullable=True)  # e.g. a handoff reference or an account name
+    address = Column(String(64), nullable=True)
+    succeeded = Column(Boolean, nullable=False, default=True)
