@@ -36,8 +36,9 @@ from bench.stack import (
     servers,
     started,
 )
+from prevent_assistant.paths import PROJECT, PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 RESULTS = ROOT / "bench" / "results"
 # The targets on 2 CPU cores (issue 11). Latency is judged against the stock bot measured in the same run.
 TARGETS = {
@@ -118,7 +119,7 @@ def in_process(model: Path, texts: list[str], messages: int) -> tuple[dict[str, 
     load_seconds = time.perf_counter() - started_at
 
     async def measure(agent: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        nlu = await quality.measure(agent, ROOT / "data" / "nlu", ROOT / "tests" / "nlu_holdout.yml")
+        nlu = await quality.measure(agent, PROJECT.nlu_data_dir, PROJECT.nlu_holdout)
         parse = await floor.measure(agent, texts, repeats=max(1, math.ceil(messages / len(texts))))
         return nlu, parse
 
@@ -250,7 +251,7 @@ def measure_configuration(
     click.echo(f"  configuration {configuration.key}: {configuration.title}")
     result: dict[str, Any] = {
         "title": configuration.title,
-        "endpoints": str((configuration.endpoints or ROOT / "endpoints.yml").relative_to(ROOT)),
+        "endpoints": str((configuration.endpoints or PROJECT.endpoints).relative_to(ROOT)),
         "rasa_env": {k: v for k, v in configuration.rasa_env.items() if "PASSWORD" not in k.upper()},
     }
     ports = (free_port(), free_port())
@@ -304,7 +305,7 @@ def run(options: Options, stamp: str) -> dict[str, Any]:
         f"Benchmark {stamp}: 1-minute load average {load_at_start} on {results['machine']['cpu_count']} CPUs"
     )
     begun = time.perf_counter()
-    log_dir = ROOT / "var" / "log" / "bench" / stamp
+    log_dir = PROJECT.log_dir / "bench" / stamp
     with tempfile.TemporaryDirectory(prefix="prevent-bench-") as temporary:
         work_dir = Path(temporary)
         if options.model:
@@ -313,16 +314,14 @@ def run(options: Options, stamp: str) -> dict[str, Any]:
             click.echo("  training (rasa train --force)...")
             config = options.config
             if options.drop_policies:
-                config = training.without_policies(
-                    config or ROOT / "config.yml", options.drop_policies, work_dir
-                )
+                config = training.without_policies(config or PROJECT.config, options.drop_policies, work_dir)
             results["training"] = training.train(ROOT, work_dir / "model", log_dir / "train.log", config)
             click.echo(f"    {results['training']['seconds']} s, {results['training']['model_size_mb']} MB")
         model = Path(results["training"]["model_path"])
         click.echo("  NLU quality and parse floor, in-process...")
         results["nlu_quality"], results["floor"] = in_process(model, all_texts(), options.sequential)
         click.echo(f"    parse: {results['floor']['parse_ms']}")
-        credentials, limited = credentials_without_rate_limits(ROOT / "credentials.yml", work_dir)
+        credentials, limited = credentials_without_rate_limits(PROJECT.credentials, work_dir)
         results["rate_limits_disabled_on"] = limited
         redis_url = options.redis_url if redis_reachable(options.redis_url) else None
         results["redis"] = {"url": options.redis_url, "reachable": bool(redis_url)}
@@ -400,7 +399,7 @@ def _env(pairs: tuple[str, ...]) -> dict[str, str]:
 def main(**kwargs: Any) -> None:
     """Benchmark the real stack; results in bench/results/ (latest.md is the README table)."""
     quick = kwargs["quick"]
-    model = kwargs["model"] or (ROOT / "models" / "prevent.tar.gz" if quick else None)
+    model = kwargs["model"] or (PROJECT.model if quick else None)
     options = Options(
         quick=quick,
         rates=_rates("10,20" if quick else kwargs["rates"]),

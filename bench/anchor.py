@@ -20,7 +20,7 @@ from typing import Any
 import rasa.cli
 
 from bench import training
-from prevent_assistant.cli import rasa_command
+from prevent_assistant.cli.content import rasa_command
 from prevent_assistant.processes import ServerProcesses
 from prevent_assistant.serve import Stack
 from prevent_assistant.settings import rasa_environment

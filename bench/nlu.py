@@ -35,17 +35,19 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_te
 
 from bench import spacy_pipeline
 from bench.quality import baseline, baseline_model
-from prevent_assistant.evaluation import FALLBACK_INTENT, load_examples
-from prevent_assistant.settings import PROJECT_ROOT, rasa_environment
+from prevent_assistant.evaluation import load_examples
+from prevent_assistant.names import EMERGENCY_INTENT, FALLBACK_INTENT, FAQ_INTENT
+from prevent_assistant.paths import PROJECT, PROJECT_ROOT
+from prevent_assistant.settings import rasa_environment
 
-TRAINING = PROJECT_ROOT / "data" / "nlu"
+TRAINING = PROJECT.nlu_data_dir
 HOLDOUTS = {
-    "holdout": PROJECT_ROOT / "tests" / "nlu_holdout.yml",
+    "holdout": PROJECT.nlu_holdout,
     "public_wording": PROJECT_ROOT / "tests" / "nlu_public_wording.yml",
 }
 RESULTS = PROJECT_ROOT / "bench" / "results" / "nlu"
 FLAT_KEY = "prevent_flat_retrieval"
-EMERGENCY = "emergency"
+EMERGENCY = EMERGENCY_INTENT
 SEED = 2606
 # Tuning: the share of training examples held back for validation and the values tried. The pair with the
 # best end-to-end macro-F1 wins (it counts a wrong answer against both intents, a clarifying question
@@ -190,7 +192,7 @@ def labels_of(parsed: dict[str, Any], flat_retrieval: bool) -> tuple[str, str, f
 
     def full(name: str) -> str:
         if flat_retrieval:
-            return name.replace("_", "/", 1) if name.startswith("faq_") else name
+            return name.replace("_", "/", 1) if name.startswith(f"{FAQ_INTENT}_") else name
         return full_intent(parsed, name)
 
     return full(intent), full(top), float(parsed["intent"].get("confidence") or 0.0)
@@ -329,7 +331,7 @@ def baseline_cross_validation(examples: list[Example], folds: int) -> dict[str, 
 @click.option("--tune", "tune_only", is_flag=True, help="Only tune the fallback thresholds of CONFIGS.")
 def main(configs: tuple[Path, ...], folds: int, out: Path, tune_only: bool) -> None:
     """Compare the NLU of CONFIGS (default: config.yml) by cross-validation and on the held-out files."""
-    configs = configs or (PROJECT_ROOT / "config.yml",)
+    configs = configs or (PROJECT.config,)
     pipeline = str(spacy_pipeline.DEFAULT_OUTPUT.relative_to(PROJECT_ROOT))
     needs_spacy = any(pipeline in config.read_text("utf-8") for config in configs)
     if needs_spacy and spacy_pipeline.main([]) != 0:  # the DIET configurations' SpacyNLP loads it

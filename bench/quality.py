@@ -24,6 +24,7 @@ from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
 from bench.stats import summary_ms
 from prevent_assistant.evaluation import evaluate, load_examples
+from prevent_assistant.names import EMERGENCY_INTENT
 
 
 def _scores(gold: list[str], predicted: list[str]) -> dict[str, float]:
@@ -81,6 +82,6 @@ async def measure(agent: Any, training_file: Path, holdout_file: Path) -> dict[s
         "training_examples": len(train),
         "model_classifier": _scores(result.gold, result.classifier),
         "model_end_to_end": _scores(result.gold, result.end_to_end),
-        "emergency_recall": _recall(result.gold, result.end_to_end, "emergency"),
+        "emergency_recall": _recall(result.gold, result.end_to_end, EMERGENCY_INTENT),
         "baseline_tfidf_logreg": baseline(train, holdout),
     }

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
+from prevent_assistant.paths import PROJECT_ROOT
 from prevent_assistant.readability import plain_text, reading_ease
-from prevent_assistant.settings import PROJECT_ROOT
 from prevent_assistant.staff.validation.content_rules import factual_variations
 from prevent_assistant.staff.validation.project import load_project
 

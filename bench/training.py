@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from bench.procfs import machine_busy_seconds
-from prevent_assistant.cli import rasa_command
+from prevent_assistant.cli.content import rasa_command
 from prevent_assistant.settings import rasa_environment
 
 MODEL_NAME = "prevent"

@@ -11,13 +11,13 @@ from typing import Any
 
 import yaml
 
-from prevent_assistant.settings import PROJECT_ROOT
+from prevent_assistant.paths import PROJECT
 
-CONTENT_DIR = PROJECT_ROOT / "content"
+CONTENT_DIR = PROJECT.content_dir
 
 
 @cache
 def load_content(name: str) -> dict[str, Any]:
     """content/<name>.yml as a mapping (an empty file is an empty mapping)."""
-    path = CONTENT_DIR / f"{name}.yml"
+    path = PROJECT.content(name)
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}

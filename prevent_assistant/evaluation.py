@@ -20,7 +20,8 @@ from pathlib import Path
 
 from sklearn.metrics import classification_report, f1_score
 
-FALLBACK_INTENT = "nlu_fallback"
+from prevent_assistant.names import FALLBACK_INTENT
+from prevent_assistant.paths import PROJECT
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,8 @@ async def evaluate(agent, examples: list[tuple[str, str]]) -> Evaluation:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Intent macro-F1 of a trained model on a held-out file.")
-    parser.add_argument("--model", type=Path, default=Path("models/prevent.tar.gz"))
-    parser.add_argument("--data", type=Path, default=Path("tests/nlu_holdout.yml"))
+    parser.add_argument("--model", type=Path, default=PROJECT.model)
+    parser.add_argument("--data", type=Path, default=PROJECT.nlu_holdout)
     parser.add_argument("--errors", action="store_true", help="list every misclassified example")
     args = parser.parse_args(argv)
     for path in (args.model, args.data):

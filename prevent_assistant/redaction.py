@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from prevent_assistant.paths import PROJECT
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.matcher import Matcher
     from spacy.tokens import Doc, Token
 
-DATA_PATH = Path(__file__).resolve().parent.parent / "nlp" / "redaction.yml"
+DATA_PATH = PROJECT.nlp("redaction")
 PLACEHOLDERS = ("name", "phone", "email", "postcode", "address", "date")
 # Returned if redaction itself fails: storing nothing readable is safer than storing the message unredacted.
 FAILED = "[redacted]"

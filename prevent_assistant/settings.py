@@ -15,8 +15,10 @@ from typing import Any
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SETTINGS_FILE = PROJECT_ROOT / "settings.yml"
+from prevent_assistant.paths import PROJECT, ProjectPaths
+from prevent_assistant.paths import PROJECT_ROOT as PROJECT_ROOT  # re-exported for older imports
+
+SETTINGS_FILE = PROJECT.settings
 DATABASE_URL_VARIABLE = "DATABASE_URL"
 # Several Rasa instances (or Sanic workers) share conversation locks, and rate-limit counters, in the Redis
 # named here; unset, each process keeps its own in memory (one process, the embedded default).
@@ -26,8 +28,8 @@ ACTION_SERVER_URL_VARIABLE = "ACTION_SERVER_URL"
 # The token that guards Rasa's HTTP API (model deployment). From the environment in production; `make run`
 # writes a random one here for local use when none is set.
 API_TOKEN_VARIABLE = "RASA_API_TOKEN"
-API_TOKEN_FILE = PROJECT_ROOT / "var" / "api-token"
-DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'prevent.db'}"
+API_TOKEN_FILE = PROJECT.api_token_file
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT.database_file}"
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -39,9 +41,12 @@ def rasa_environment() -> dict[str, str]:
     return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
-def database_url() -> str:
-    """DATABASE_URL if set, else the SQLite file under var/ (created on first use)."""
-    url = os.environ.get(DATABASE_URL_VARIABLE, "").strip() or DEFAULT_DATABASE_URL
+def database_url(project: Path | None = None) -> str:
+    """DATABASE_URL if set, else the SQLite file under the project's var/ (its folder created on first use).
+
+    `project` is the folder a staff command was given with --project; None is the installed project."""
+    default = f"sqlite:///{ProjectPaths(project).database_file}" if project else DEFAULT_DATABASE_URL
+    url = os.environ.get(DATABASE_URL_VARIABLE, "").strip() or default
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return url
@@ -55,13 +60,18 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
-@lru_cache(maxsize=1)
-def _file() -> dict[str, Any]:
-    return yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8")) or {}
+@lru_cache(maxsize=8)
+def _read(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def retention() -> timedelta:
-    return parse_duration(_file().get("retention", "30d"))
+def _file(project: Path | None = None) -> dict[str, Any]:
+    """settings.yml of `project` (None: the installed project), read once per process and file."""
+    return _read(ProjectPaths(project).settings if project else SETTINGS_FILE)
+
+
+def retention(project: Path | None = None) -> timedelta:
+    return parse_duration(_file(project).get("retention", "30d"))
 
 
 def describe_duration(period: timedelta) -> str:
@@ -75,14 +85,14 @@ def describe_duration(period: timedelta) -> str:
     return f"{hours} hours"
 
 
-def organisation() -> str:
+def organisation(project: Path | None = None) -> str:
     """Who runs this assistant, as people are told when they ask."""
-    return str(_file().get("organisation") or "the organisation that runs this website")
+    return str(_file(project).get("organisation") or "the organisation that runs this website")
 
 
-def handoff_transcript_turns() -> int:
-    return int(_file().get("handoff_transcript_turns", 12))
+def handoff_transcript_turns(project: Path | None = None) -> int:
+    return int(_file(project).get("handoff_transcript_turns", 12))
 
 
-def holdout_macro_f1_threshold() -> float:
-    return float(_file().get("holdout_macro_f1_threshold", 0.95))
+def holdout_macro_f1_threshold(project: Path | None = None) -> float:
+    return float(_file(project).get("holdout_macro_f1_threshold", 0.95))

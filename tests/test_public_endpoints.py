@@ -14,6 +14,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -283,3 +284,35 @@ def test_a_failure_inside_rasa_is_a_503_with_a_reason_and_no_text_in_the_logs(fa
     logs = {log.name: log.read_text(encoding="utf-8", errors="replace") for log in LOG_DIR.glob("*.log")}
     assert any(f"{channel} message could not be handled" in text for text in logs.values())
     assert [name for name, text in logs.items() if marker in text] == []
+
+
+# --- The database failing under a running server ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def database_down(tmp_path_factory) -> Iterator[tuple[Stack, Path]]:
+    """A stack whose database loses Rasa's events table once it is serving (as after a bad restore): every
+    read and write of a conversation fails with an error whose SQLAlchemy text quotes the statement and its
+    parameters, the person's words among them. Its own log folder, so only this stack's lines are read."""
+    directory = tmp_path_factory.mktemp("database-down")
+    database = f"sqlite:///{directory / 'prevent.db'}"
+    logs = directory / "logs"
+    with running_stack(
+        ROOT / "models" / "prevent.tar.gz", free_port(), free_port(), log_dir=logs, database=database
+    ) as stack:
+        engine = sa.create_engine(database)
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE events"))
+        engine.dispose()
+        yield stack, logs
+
+
+def test_a_database_failure_is_logged_by_name_without_sql_or_the_message(database_down, channel):
+    stack, logs = database_down
+    marker = f"my neighbour {uuid.uuid4().hex} is worried"
+    reply = post(stack, channel, message(marker))
+    assert reply.status_code in (200, 503), reply.text
+    written = {log.name: log.read_text(encoding="utf-8", errors="replace") for log in logs.glob("*.log")}
+    assert written, "the servers wrote no logs"
+    text = "\n".join(written.values())
+    assert "database error: OperationalError" in text  # the failure is named, by its type
+    for leak in (marker, "INSERT", "SELECT", "sender_id"):
+        assert [name for name, content in written.items() if leak in content] == [], f"{leak!r} was logged"

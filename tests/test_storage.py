@@ -98,16 +98,38 @@ def test_a_database_error_is_reported_by_type_without_the_stored_words(sqlite_ur
 
 
 def test_purge_deletes_more_conversations_than_one_statement_may_bind(sqlite_url):
-    """SQLite binds at most 32,766 parameters a statement; a purge must not list every sender id."""
-    old = time.time() - 40 * 86400
+    """SQLite binds at most 32,766 parameters a statement: a purge that listed every stale sender id (or
+    handoff id) would fail here. Deletion goes by subquery (db/retention.py, db/handoffs.py)."""
+    stale, now, old = 33_000, time.time(), time.time() - 40 * 86400
     rows = [
-        {"sender_id": f"old-{i}", "type_name": "user", "timestamp": old, "data": "{}"} for i in range(33_000)
+        {"sender_id": f"old-{i}", "type_name": "user", "timestamp": old, "data": "{}"} for i in range(stale)
+    ]
+    # Fresh conversations, one with an old first message: a conversation goes only when its latest does.
+    rows += [{"sender_id": f"new-{i}", "type_name": "user", "timestamp": now, "data": "{}"} for i in range(5)]
+    rows.append({"sender_id": "new-0", "type_name": "user", "timestamp": old, "data": "{}"})
+    created = utc_now() - timedelta(days=40)
+    handoffs = [
+        {"reference": f"OLD-{i}", "conversation_id": f"old-{i}", "status": "closed", "created_at": created}
+        for i in range(stale)
+    ]
+    handoffs += [
+        {"reference": "OPEN-1", "conversation_id": "x", "status": "new", "created_at": created},
+        {"reference": "FRESH-1", "conversation_id": "y", "status": "closed", "created_at": utc_now()},
     ]
     store = RedactingSQLTrackerStore(domain=Domain.empty(), url=sqlite_url)  # creates Rasa's events table
     with engine_for(sqlite_url).begin() as connection:
         connection.execute(store.SQLEvent.__table__.insert(), rows)
+        connection.execute(
+            Handoff.__table__.insert(),
+            [{**h, "updated_at": h["created_at"], "topics": [], "transcript": []} for h in handoffs],
+        )
     report = purge(timedelta(days=30), url=sqlite_url)
-    assert (report.conversations, report.events) == (33_000, 33_000)
+    assert (report.conversations, report.events, report.handoffs) == (stale, stale, stale)
+    with engine_for(sqlite_url).connect() as connection:
+        senders = connection.execute(sa.text("SELECT DISTINCT sender_id FROM events")).scalars().all()
+        left = connection.execute(sa.text("SELECT COUNT(*) FROM events")).scalar_one()
+    assert sorted(senders) == [f"new-{i}" for i in range(5)] and left == 6
+    assert sorted(h.reference for h in list_handoffs(url=sqlite_url)) == ["FRESH-1", "OPEN-1"]
 
 
 def test_make_run_purges_what_is_past_the_retention_period(sqlite_url, monkeypatch):

@@ -24,8 +24,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from prevent_assistant import action_validation
+from prevent_assistant.paths import PROJECT, PROJECT_ROOT
 from prevent_assistant.rate_limit import RateLimited, RateLimiter
-from prevent_assistant.settings import PROJECT_ROOT
 
 # The Rasa server imports this module when it loads the channels in credentials.yml: the one point of its
 # start-up the project controls without sitecustomize. Its check of action-server replies is replaced
@@ -34,7 +34,7 @@ action_validation.install()
 
 logger = logging.getLogger(__name__)
 
-WORDING_FILE = PROJECT_ROOT / "content" / "widget.yml"
+WORDING_FILE = PROJECT.content("widget")
 # A random id, never anything personal; 8+ characters so that two people never share a conversation by
 # choosing the same short id (as Rasa's stock channel does when the sender is missing: "default").
 SENDER = re.compile(r"[A-Za-z0-9_-]{8,64}")

@@ -23,11 +23,11 @@ from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from prevent_assistant.content import load_content
-from prevent_assistant.settings import PROJECT_ROOT
+from prevent_assistant.paths import PROJECT
 
 __all__ = ["ASSET_TYPES", "DEMO_PAGE", "MODULES", "WIDGET_DIR", "WORDING_FILE", "asset", "asset_response"]
 
-WIDGET_DIR = PROJECT_ROOT / "widget"
+WIDGET_DIR = PROJECT.widget_dir
 # The demo page (served at the channel's root, not under static/).
 DEMO_PAGE = "index.html"
 # The wording's name beside the modules; widget/config.js asks for the same name.

@@ -12,9 +12,14 @@ from functools import lru_cache
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from prevent_assistant.settings import database_url
+
+# What any database failure raises, for code outside this package to catch without importing SQLAlchemy
+# (its messages quote SQL and parameters: report the error by its type name only).
+DatabaseError = SQLAlchemyError
 
 
 @lru_cache(maxsize=8)

@@ -7,13 +7,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from prevent_assistant.settings import PROJECT_ROOT, database_url
+from prevent_assistant.paths import PROJECT
+from prevent_assistant.settings import database_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(url: str | None = None) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config = Config(str(PROJECT.alembic_ini))
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["url"] = url or database_url()
     return config

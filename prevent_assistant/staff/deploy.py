@@ -25,11 +25,11 @@ def newest_model(models: Path) -> Path:
     return candidates[-1]
 
 
-def api_token() -> str:
-    """RASA_API_TOKEN, else the token `make run` left for this machine in var/api-token."""
+def api_token(token_file: Path = API_TOKEN_FILE) -> str:
+    """RASA_API_TOKEN, else the token `make run` left for this machine in the project's var/api-token."""
     token = os.environ.get(API_TOKEN_VARIABLE, "").strip()
-    if not token and API_TOKEN_FILE.exists():
-        token = API_TOKEN_FILE.read_text(encoding="utf-8").strip()
+    if not token and token_file.exists():
+        token = token_file.read_text(encoding="utf-8").strip()
     if not token:
         raise DeployError(f"no API token: set {API_TOKEN_VARIABLE} to the token the server was started with")
     return token

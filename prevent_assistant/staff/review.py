@@ -20,17 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import MetaData, Table, inspect, select
-from sqlalchemy.engine import Engine
 
-from prevent_assistant.db import engine_for, session_scope
-from prevent_assistant.db.conversations import RASA_EVENTS_TABLE
-from prevent_assistant.db.models import Handoff, utc_now
-from prevent_assistant.settings import PROJECT_ROOT, database_url
+from prevent_assistant.db.conversations import read_since
+from prevent_assistant.db.models import utc_now
+from prevent_assistant.names import FALLBACK_INTENT
+from prevent_assistant.paths import PROJECT
 
-CONFIG_FILE = PROJECT_ROOT / "config.yml"
-FALLBACK_INTENT = "nlu_fallback"
-HANDOFF_ACTION = "action_handoff"
+CONFIG_FILE = PROJECT.config
 # Rasa's own FallbackClassifier default, used when config.yml lists the component without a threshold.
 RASA_DEFAULT_THRESHOLD = 0.3
 # Shown (and exported) for an nlu_fallback message whose ranking holds no other intent to guess from.
@@ -71,42 +67,13 @@ class Window:
 
 
 def read_window(since: datetime, url: str | None = None) -> Window:
-    """People's messages stored since `since` and the conversations handed off in that time.
-
-    A database the assistant has never written to has no events table yet: that is an empty window, not
-    an error, so the reports work on a fresh install.
-    """
-    url = url or database_url()
-    engine = engine_for(url)
-    if not inspect(engine).has_table(RASA_EVENTS_TABLE):
-        return Window(since, (), frozenset())
-    events = _events_table(engine)
-    cutoff = since.timestamp()
-    with session_scope(url) as session:
-        rows = session.execute(
-            select(events.c.sender_id, events.c.timestamp, events.c.intent_name, events.c.data)
-            .where(events.c.type_name == "user", events.c.timestamp >= cutoff)
-            .order_by(events.c.timestamp, events.c.id)
-        ).all()
-        action_handoffs = session.scalars(
-            select(events.c.sender_id)
-            .where(
-                events.c.type_name == "action",
-                events.c.action_name == HANDOFF_ACTION,
-                events.c.timestamp >= cutoff,
-            )
-            .distinct()
-        ).all()
-        stored_handoffs = session.scalars(
-            select(Handoff.conversation_id).where(Handoff.created_at >= since).distinct()
-        ).all()
-    messages = tuple(_message(*row) for row in rows)
-    return Window(since, messages, frozenset(action_handoffs) | frozenset(stored_handoffs))
-
-
-def _events_table(engine: Engine) -> Table:
-    """Reflected rather than imported: the table belongs to Rasa, whose model class is private."""
-    return Table(RASA_EVENTS_TABLE, MetaData(), autoload_with=engine)
+    """People's messages stored since `since` and the conversations handed off in that time (read by
+    prevent_assistant.db.conversations; a database the assistant never wrote to is an empty window)."""
+    stored = read_since(since, url)
+    messages = tuple(
+        _message(row.sender_id, row.timestamp, row.intent_name, row.data) for row in stored.messages
+    )
+    return Window(since, messages, stored.handed_off)
 
 
 def _message(sender_id: str, timestamp: float, intent_name: str | None, data: str | None) -> StoredMessage:

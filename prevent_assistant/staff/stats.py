@@ -15,11 +15,11 @@ from pathlib import Path
 import yaml
 
 from prevent_assistant.db.models import utc_now
-from prevent_assistant.settings import PROJECT_ROOT
-from prevent_assistant.staff.review import FALLBACK_INTENT, StoredMessage, read_window
+from prevent_assistant.names import FALLBACK_INTENT, MYTH_PREFIX
+from prevent_assistant.paths import PROJECT
+from prevent_assistant.staff.review import StoredMessage, read_window
 
-DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
-MYTH_PREFIX = "myth_"
+DOMAIN_FILE = PROJECT.domain
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ class Stats:
     handoff_rate: float | None
 
 
-def stats(since: timedelta, url: str | None = None) -> Stats:
-    """Conversations per day, questions per myth, and the fallback and handoff rates since now-`since`."""
+def stats(since: timedelta, url: str | None = None, domain: Path = DOMAIN_FILE) -> Stats:
+    """Conversations per day, questions per myth (every myth intent in `domain`), and the fallback and
+    handoff rates since now-`since`."""
     until = utc_now()
     window = read_window(until - since, url)
     conversations = {message.conversation_id for message in window.messages}
@@ -49,7 +50,7 @@ def stats(since: timedelta, url: str | None = None) -> Stats:
         since=window.since,
         until=until,
         conversations_per_day=_per_day(window.messages, window.since.date(), until.date()),
-        questions_per_myth=_per_myth(window.messages),
+        questions_per_myth=_per_myth(window.messages, domain),
         conversations=len(conversations),
         messages=len(window.messages),
         fallback_messages=fallbacks,
@@ -69,12 +70,12 @@ def _per_day(messages: tuple[StoredMessage, ...], first: date, last: date) -> tu
     return tuple((day, len(senders.get(day, ()))) for day in days)
 
 
-def _per_myth(messages: tuple[StoredMessage, ...]) -> tuple[tuple[str, int], ...]:
+def _per_myth(messages: tuple[StoredMessage, ...], domain: Path) -> tuple[tuple[str, int], ...]:
     """Every myth the domain knows, asked about or not, so an unasked myth shows as a zero."""
     asked = Counter(
         message.intent for message in messages if message.intent and message.intent.startswith(MYTH_PREFIX)
     )
-    counts = {myth: asked.get(myth, 0) for myth in known_myths()} | dict(asked)
+    counts = {myth: asked.get(myth, 0) for myth in known_myths(domain)} | dict(asked)
     return tuple(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
 
 

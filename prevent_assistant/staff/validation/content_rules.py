@@ -10,6 +10,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from rasa.shared.core.constants import USER_INTENT_OUT_OF_SCOPE
+
+from prevent_assistant.names import FALLBACK_INTENT, MYTH_PREFIX, MYTH_SLOT
 from prevent_assistant.readability import plain_text, reading_ease
 from prevent_assistant.staff.validation.accessors import (
     _response_label,
@@ -44,12 +47,11 @@ MIN_READING_EASE = 60
 SOURCE_LINE = re.compile(r"Source: \[[^\]]+\]\(https?://[^)\s]+\)\s*$")
 SOURCE_EXAMPLE = "Source: [actearly.uk](https://actearly.uk/contact/)"
 WEB_ADDRESS = re.compile(r"https?://\S+")
-# A myth is declared by an intent myth_<name>; its answer is utter_myth_<name>.
-MYTH_PREFIX = "myth_"
+# A myth is declared by an intent myth_<name> (names.MYTH_PREFIX); its answer is utter_myth_<name>.
 MYTH_ANSWER_PREFIX = f"{RESPONSE_PREFIX}{MYTH_PREFIX}"
 # The clip catalogue: one variation of this response per myth, picked by the `myth` slot.
 CLIP_RESPONSE = "utter_clip"
-CLIP_SLOT = "myth"
+CLIP_SLOT = MYTH_SLOT
 CLIP_FIELDS = ("title", "url", "description", "summary")
 # Intents whose reply states no facts about Prevent (chit-chat, menus, Rasa's low-confidence intent, and
 # not_covered, whose reply says there is no checked answer and where to ask), so the reply a rule gives
@@ -62,10 +64,10 @@ SMALL_TALK = frozenset(
         "affirm",
         "deny",
         "bot_challenge",
-        "out_of_scope",
+        USER_INTENT_OUT_OF_SCOPE,
         "not_covered",
         "list_myths",
-        "nlu_fallback",
+        FALLBACK_INTENT,
     }
 )
 # Replies that must stand alone and so carry no source: 999 comes first, in its own message; the source is

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rasa.shared.constants import UTTER_PREFIX
 from rasa.shared.core.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS, USER_INTENT_OUT_OF_SCOPE
 from rasa.shared.nlu.constants import RESPONSE_IDENTIFIER_DELIMITER
 from ruamel.yaml import YAML
@@ -70,7 +71,7 @@ BUILT_IN_ACTIONS = frozenset(DEFAULT_ACTION_NAMES)
 # Built-in intents Rasa raises itself or from a button (/restart), so they need no training examples.
 # out_of_scope is built in too, but only training examples make the model predict it.
 INTENTS_WITHOUT_EXAMPLES = BUILT_IN_INTENTS - {USER_INTENT_OUT_OF_SCOPE}
-RESPONSE_PREFIX = "utter_"
+RESPONSE_PREFIX = UTTER_PREFIX
 # Retrieval intents: examples labelled faq/<key> are one intent, faq, to the dialogue; each <key> has its
 # answer utter_faq/<key>, and Rasa creates the action utter_faq that picks the right one.
 RETRIEVAL = RESPONSE_IDENTIFIER_DELIMITER
