@@ -347,7 +347,11 @@ def _build(data: dict[str, Any]) -> _Rules:
     )
 
 
-def _address_patterns(addresses: dict[str, Any]) -> list[list[dict[str, Any]]]:
+# One token's pattern for spaCy's Matcher.
+TokenPattern = dict[str, Any]
+
+
+def _address_patterns(addresses: dict[str, Any]) -> list[list[TokenPattern]]:
     """House number, one to three street-name words, street type ("12 acacia avenue", "45 High St.",
     "221B BAKER STREET"), all in one case; optionally after "flat 3,"; or "flat 3" alone."""
     lower_types = [t.lower() for t in _words(addresses["street_types"])]
@@ -362,12 +366,20 @@ def _address_patterns(addresses: dict[str, Any]) -> list[list[dict[str, Any]]]:
         ),
         ({**word, "IS_UPPER": True}, {"TEXT": {"IN": [t.upper() for t in capital_types]}}),
     ]
-    number = {"TEXT": {"REGEX": _HOUSE_NUMBER}}
-    flat = [{"LOWER": {"IN": [w.lower() for w in _words(addresses["flat_words"])]}}, number]
-    possessive = {"LOWER": {"IN": ["'s", "’s"]}, "OP": "?"}
-    patterns = [flat]
+    number: TokenPattern = {"TEXT": {"REGEX": _HOUSE_NUMBER}}
+    flat: list[TokenPattern] = [
+        {"LOWER": {"IN": [w.lower() for w in _words(addresses["flat_words"])]}},
+        number,
+    ]
+    possessive: TokenPattern = {"LOWER": {"IN": ["'s", "’s"]}, "OP": "?"}
+    patterns: list[list[TokenPattern]] = [flat]
     for name_word, street_type in cases:
         for count in (1, 2, 3):
-            street = [number, *[name_word, possessive] * count, street_type, {"ORTH": ".", "OP": "?"}]
+            street: list[TokenPattern] = [
+                number,
+                *[name_word, possessive] * count,
+                street_type,
+                {"ORTH": ".", "OP": "?"},
+            ]
             patterns += [street, [*flat, {"ORTH": ",", "OP": "?"}, *street]]
     return patterns

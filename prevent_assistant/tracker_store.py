@@ -22,7 +22,7 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserU
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import create_engine, func, insert
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
@@ -72,6 +72,8 @@ def redacted(event: Event) -> Event:
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that takes its connection from DATABASE_URL and redacts user text on save."""
+
+    engine: Engine  # set by SQLTrackerStore.__init__, which Rasa leaves unannotated
 
     def __init__(
         self,

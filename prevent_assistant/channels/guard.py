@@ -178,14 +178,16 @@ async def answer(
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or not agent.is_ready():
         logger.error("%s message could not be handled: no model is loaded", channel)
-        return response.json({"error": f"{UNAVAILABLE} (no model is loaded)"}, status=503, headers=headers)
+        return response.json(
+            {"error": f"{UNAVAILABLE} (no model is loaded)"}, status=503, headers=dict(headers or {})
+        )
     collector = CollectingOutputChannel()
     try:
         await on_new_message(UserMessage(message, collector, sender, input_channel=channel))
     except Exception as error:  # noqa: BLE001 - the client gets a 503, the log gets the cause, not the text
         logger.error("%s message could not be handled: %s", channel, describe_failure(error))
-        return response.json({"error": UNAVAILABLE}, status=503, headers=headers)
-    return response.json(collector.messages, headers=headers)
+        return response.json({"error": UNAVAILABLE}, status=503, headers=dict(headers or {}))
+    return response.json(collector.messages, headers=dict(headers or {}))
 
 
 def describe_failure(error: BaseException) -> str:
@@ -194,7 +196,7 @@ def describe_failure(error: BaseException) -> str:
     Exception messages can quote the data being handled (SQLAlchemy's include the statement's
     parameters, that is, the conversation), so only types and code locations are logged.
     """
-    chain = []
+    chain: list[str] = []
     current: BaseException | None = error
     while current is not None and len(chain) < 5:
         frames = traceback.extract_tb(current.__traceback__)[-3:]

@@ -158,9 +158,9 @@ def _block_examples(file: str, intent: str, block: Mapping) -> Iterator[Example]
             if text.startswith("- "):
                 yield Example(intent, text[2:].strip(), file, first + 1 + offset if first else None)
     for index, item in enumerate(_as_list(examples)):
-        text = _as_map(item).get("text")
-        if isinstance(text, str):
-            yield Example(intent, text.strip().removeprefix("- "), file, _item_line(examples, index))
+        value = _as_map(item).get("text")
+        if isinstance(value, str):
+            yield Example(intent, value.strip().removeprefix("- "), file, _item_line(examples, index))
 
 
 # --- Stories and rules ------------------------------------------------------------------------------------

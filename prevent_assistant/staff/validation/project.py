@@ -56,7 +56,7 @@ DOMAIN_LAYOUT: dict[str, type] = {
     "forms": Mapping,
     "responses": Mapping,
 }
-LAYOUT_ADVICE = {list: "a list of '- ' lines", Mapping: "named entries ('name:' lines)"}
+LAYOUT_ADVICE: dict[type, str] = {list: "a list of '- ' lines", Mapping: "named entries ('name:' lines)"}
 # In a file that is not valid YAML, the top-level keys it seems to hold (as Rasa guesses a file's kind).
 KIND_LINE = re.compile(rf"^\s*({'|'.join(DATA_KINDS)})\s*:", re.M)
 NO_DATA = (

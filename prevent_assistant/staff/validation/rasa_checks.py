@@ -76,7 +76,7 @@ def rasa_problems(project: Project) -> list[Problem]:
 def _retrieval_echo(message: str, retrieval: set[str]) -> bool:
     """Rasa's warning that a retrieval intent is listed twice: by domain.yml and by Rasa itself."""
     echo = RETRIEVAL_ECHO.fullmatch(message)
-    return bool(echo) and {name.strip() for name in echo["names"].split(",")} <= retrieval
+    return echo is not None and {name.strip() for name in echo["names"].split(",")} <= retrieval
 
 
 def rasa_messages(root: Path) -> list[str]:
