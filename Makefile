@@ -57,6 +57,12 @@ shell: install $(MODEL)  ## Chat with the bot in this terminal
 
 test: install $(MODEL) lint validate test-stories pytest  ## Run every check: lint, data validation, conversation tests, pytest
 
+# The quick tier while you work: no servers, databases, browser, model or training (tests/conftest.py marks
+# each test by what it uses). `make test` still runs everything, and is what CI runs.
+.PHONY: test-fast
+test-fast: install lint validate  ## Quick checks (under 2 minutes): lint, validation, pytest with no servers, databases or model
+	$(BIN)/python -m pytest -m "not (stack or postgres or redis or browser or model or training)"
+
 validate: install  ## Rasa's data validation (any warning fails) and the project's content rules
 	$(BIN)/rasa data validate --fail-on-warnings
 	$(BIN)/prevent-assistant validate
@@ -83,9 +89,10 @@ widget-check: $(WIDGET_TSC)  ## The widget's modules: TypeScript's checker (tsc 
 	$(WIDGET_TSC) --project widget/tsconfig.json
 	node --test tests/widget/
 
-lint: install widget-check  ## ruff on all Python code
+lint: install widget-check  ## ruff on all Python code, mypy on prevent_assistant/ and actions/, the widget's checks
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/ruff format --no-cache --check .
+	$(BIN)/mypy --no-incremental
 
 # pip-audit lives in a virtual environment of its own, so its dependencies never mix with the locked ones.
 AUDIT_VENV := .build/audit

@@ -1,21 +1,27 @@
-"""Shared fixtures: the trained model loaded in-process, and a real Rasa + action server stack."""
+"""Shared fixtures: the trained model loaded in-process, and a real Rasa + action server stack; and the
+markers (stack, postgres, redis, browser, model, training) each test gets from what it uses, so that
+`make test-fast` can leave out what needs servers without anyone remembering to mark a new test."""
 
 from __future__ import annotations
 
 import asyncio
+import dis
+import inspect
 import logging
 import os
 import shutil
 import socket
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import CodeType
 
 import pytest
 import yaml
 
+from prevent_assistant.processes import ServerProcesses
 from prevent_assistant.serve import Stack, running_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +62,7 @@ def responses(domain: dict) -> dict[str, list[dict]]:
 
 
 def _require_model() -> Path:
+    require_marker("model")
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run `make train` (make test does this first)")
     return MODEL
@@ -102,6 +109,7 @@ LOG_DIR = ROOT / "test-artifacts" / "logs"
 def start_stack(database: str, instances: int = 1, **kwargs):
     """Start a real stack on free ports against `database` (a context manager yielding a Stack), with
     `instances` Rasa servers."""
+    require_marker("stack")
     ports = [free_port() for _ in range(instances)]
     return running_stack(
         _require_model(), ports if instances > 1 else ports[0], free_port(), log_dir=LOG_DIR,
@@ -228,3 +236,113 @@ def project_copy(tmp_path) -> Path:
         shutil.copy(ROOT / "tests" / name, copy / "tests" / name)
     (copy / ".build").symlink_to(ROOT / ".build")
     return copy
+
+
+# --- Markers: what each test needs, found from what it uses ----------------------------------------------
+# Registered in pyproject.toml; `make test-fast` leaves out every test with one. A test is marked from the
+# fixtures it uses (item.fixturenames holds every fixture it needs, however indirectly) and from what its
+# code and its fixtures' code name: a test that calls start_stack itself is a stack test too.
+TIER_MARKERS = ("stack", "postgres", "redis", "browser", "model", "training")
+
+# This file's fixtures, by what they need.
+FIXTURE_MARKERS: dict[str, set[str]] = {
+    "stack": {"stack", "model"},
+    "live": {"stack", "model"},  # and PostgreSQL in its PostgreSQL case (below)
+    "agent": {"model"},
+    "postgres_url": {"postgres"},
+    "redis_url": {"redis"},
+    # A copy of the project is made to edit and retrain it (models/ itself is never retrained by a test).
+    "project_copy": {"training"},
+}
+# A fixture parametrised over the two databases (`database`, `live`, ...): only its PostgreSQL case needs
+# PostgreSQL, whatever its code names.
+DATABASE_PARAMETERS = {"sqlite": set(), "postgresql": {"postgres"}}
+
+# What needs something, however a test reaches it (directly or through helpers in tests/).
+SOURCES: list[tuple[object, set[str]]] = [
+    (running_stack, {"stack", "model"}),
+    (ServerProcesses, {"stack"}),  # any other server the tests start (the console, say)
+    (_require_model, {"model"}),
+    (fresh_postgres_database, {"postgres"}),
+]
+TESTS = Path(__file__).resolve().parent
+
+
+def _global_names(code: CodeType) -> Iterator[str]:
+    """The global names a function's code (and the functions and lambdas inside it) loads."""
+    for instruction in dis.get_instructions(code):
+        if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME"):
+            yield instruction.argval
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            yield from _global_names(constant)
+
+
+def needs_of(function: object, seen: set[int] | None = None) -> set[str]:
+    """The markers a function defined in tests/ needs: from the sources, Playwright, and the functions of
+    tests/ it names, followed to any depth (read from bytecode, so nothing has to be declared)."""
+    function = inspect.unwrap(function) if callable(function) else function
+    code = getattr(function, "__code__", None)
+    seen = set() if seen is None else seen
+    if code is None or id(function) in seen or not Path(code.co_filename).is_relative_to(TESTS):
+        return set()
+    seen.add(id(function))
+    names: dict[str, object] = getattr(function, "__globals__", {})
+    needs: set[str] = set()
+    for name in _global_names(code):
+        if name in names:
+            needs |= _needs_of_value(names[name], seen)
+    return needs
+
+
+def _needs_of_value(value: object, seen: set[int]) -> set[str]:
+    for source, markers in SOURCES:
+        if value is source:
+            return markers
+    module = value.__name__ if inspect.ismodule(value) else getattr(value, "__module__", None)
+    if isinstance(module, str) and module.partition(".")[0] == "playwright":
+        return {"browser"}
+    return needs_of(value, seen) if callable(value) else set()
+
+
+def markers_for(item: pytest.Item) -> set[str]:
+    """Every tier marker `item` needs, from its fixtures, their parameters and its own code."""
+    needs: set[str] = set()
+    fixtures = getattr(item, "_fixtureinfo", None)
+    definitions = fixtures.name2fixturedefs if fixtures else {}
+    parameters = getattr(getattr(item, "callspec", None), "params", {})
+    for name in getattr(item, "fixturenames", ()):
+        if name in FIXTURE_MARKERS:
+            fixture_needs = set(FIXTURE_MARKERS[name])
+        else:
+            fixture_needs = needs_of(definitions[name][-1].func) if definitions.get(name) else set()
+        database = parameters.get(name)
+        if isinstance(database, str) and database in DATABASE_PARAMETERS:
+            fixture_needs = (fixture_needs - {"postgres"}) | DATABASE_PARAMETERS[database]
+        needs |= fixture_needs
+    return needs | needs_of(getattr(item, "function", None))
+
+
+def pytest_collection_modifyitems(items: Iterable[pytest.Item]) -> None:
+    for item in items:
+        for marker in sorted(markers_for(item)):
+            item.add_marker(marker)
+
+
+_running: pytest.Item | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    global _running
+    _running = item
+
+
+def require_marker(name: str) -> None:
+    """Fail the running test if it needs `name` but was not marked so: `-m "not name"` must never let in
+    a test that starts servers or loads the model (a way of reaching them the markers above do not see)."""
+    if _running is not None and _running.get_closest_marker(name) is None:
+        pytest.fail(
+            f"{_running.nodeid} needs `{name}` but is not marked so; "
+            "add what it uses to FIXTURE_MARKERS or SOURCES in tests/conftest.py"
+        )

@@ -13,6 +13,7 @@ import uuid
 import pytest
 from rasa.core.lock_store import LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
+from threads import run_in_threads
 
 from prevent_assistant.lock_store import RedisURLLockStore
 
@@ -44,11 +45,8 @@ def hammer(stores: list[RedisLockStore], conversations: list[str]) -> list[str]:
                     with guard:
                         holders[conversation] -= 1
 
-    threads = [threading.Thread(target=asyncio.run, args=(take_turns(store),)) for store in stores]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    # Any other exception in a thread, or a thread still running after two minutes, fails the test.
+    run_in_threads([lambda store=store: asyncio.run(take_turns(store)) for store in stores], timeout=120)
     return overlaps
 
 
