@@ -9,6 +9,7 @@ import time
 import uuid
 
 import requests
+from threads import in_background
 
 from conftest import CLI, ROOT, start_stack
 from stack_config import credentials_with
@@ -66,21 +67,20 @@ def test_deploy_swaps_the_model_with_no_failed_request(project_copy, tmp_path):
                     outcomes.append(f"error {error}")
                 time.sleep(0.1)
 
-        sender = threading.Thread(target=steady_stream)
-        sender.start()
-        time.sleep(2)
-        env = {**os.environ, "RASA_API_TOKEN": live.api_token}
-        deployed = subprocess.run(
-            [str(CLI), "deploy", "--server", live.rasa_url],
-            cwd=project_copy,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        time.sleep(2)
-        stop.set()
-        sender.join()
+        # A stream that crashes or never stops fails the test (tests/threads.py), rather than passing quietly.
+        with in_background([steady_stream], timeout=180):
+            time.sleep(2)
+            env = {**os.environ, "RASA_API_TOKEN": live.api_token}
+            deployed = subprocess.run(
+                [str(CLI), "deploy", "--server", live.rasa_url],
+                cwd=project_copy,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            time.sleep(2)
+            stop.set()
         assert deployed.returncode == 0, deployed.stderr
         assert "Deployed: the assistant now runs model" in deployed.stdout
         after = requests.post(
