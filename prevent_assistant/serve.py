@@ -24,7 +24,11 @@ from pathlib import Path
 import yaml
 from sqlalchemy.exc import SQLAlchemyError
 
+from prevent_assistant.console.config import absolute_timeout, audit_retention, console_settings, idle_timeout
+from prevent_assistant.db.audit import purge_audit_before
+from prevent_assistant.db.console_sessions import delete_expired
 from prevent_assistant.db.migrate import upgrade
+from prevent_assistant.db.models import utc_now
 from prevent_assistant.db.retention import purge
 from prevent_assistant.processes import ServerProcesses
 from prevent_assistant.settings import (
@@ -53,6 +57,7 @@ class Stack:
     api_token: str = ""
     rasa_urls: tuple[str, ...] = ()
     processes: ServerProcesses | None = field(default=None, compare=False, repr=False)
+    console_url: str = ""
 
     @property
     def webhook_url(self) -> str:
@@ -83,6 +88,11 @@ def widget_cors_arguments(credentials: Path) -> list[str]:
     widget = channels.get("prevent_assistant.channels.widget.WidgetInput") or {}
     origins = widget.get("allowed_origins") or []
     return ["--cors", *origins] if origins else []
+
+
+def console_command(port: int, host: str = "127.0.0.1") -> list[str]:
+    """The call handlers' console: its own process and port, beside (never behind) the public server."""
+    return [str(VENV_BIN / "python"), "-m", "prevent_assistant.console", "--host", host, "--port", str(port)]
 
 
 def rasa_run_command(
@@ -117,6 +127,7 @@ def running_stack(
     credentials: Path | None = None,
     rasa_env: dict[str, str] | None = None,
     require_model: bool = True,
+    console_port: int | None = None,
 ) -> Iterator[Stack]:
     """Run the action server and one Rasa server per port in `rasa_port` for the `with` block.
 
@@ -128,6 +139,7 @@ def running_stack(
     (default: RASA_API_TOKEN, else a random one): it is never reachable without a token.
     A Rasa server whose model did not load keeps running and answers `/`; unless `require_model` is
     False (to test that state), such a stack fails at once with the reason.
+    With `console_port`, the call handlers' console runs too (process `console`), on localhost only.
     """
     api_token = api_token or os.environ.get(API_TOKEN_VARIABLE) or secrets.token_urlsafe(32)
     database = database or database_url()
@@ -155,8 +167,12 @@ def running_stack(
             f"{actions_url}/health",
             {**env, **(action_server_env or {})},
         )
+        console_url = ""
+        if console_port is not None:
+            console_url = f"http://127.0.0.1:{console_port}"
+            processes.start("console", console_command(console_port), f"{console_url}/health", env)
         if not with_rasa_server:
-            yield Stack(rasa_url="", actions_url=actions_url, processes=processes)
+            yield Stack(rasa_url="", actions_url=actions_url, processes=processes, console_url=console_url)
             return
         rasa_server_env = {**env, ACTION_SERVER_URL_VARIABLE: f"{actions_url}/webhook", **(rasa_env or {})}
         for index, (port, url) in enumerate(zip(rasa_ports, rasa_urls, strict=True)):
@@ -164,7 +180,7 @@ def running_stack(
             processes.start(rasa_process_name(index), command, f"{url}/", rasa_server_env)
             if require_model:
                 _check_model_loaded(url, api_token)
-        yield Stack(rasa_urls[0], actions_url, api_token, rasa_urls, processes)
+        yield Stack(rasa_urls[0], actions_url, api_token, rasa_urls, processes, console_url)
     finally:
         processes.stop_all()
         endpoints_copy.unlink(missing_ok=True)
@@ -188,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "prevent.tar.gz")
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", 5005)))
     parser.add_argument("--actions-port", type=int, default=int(os.environ.get("ACTIONS_PORT", 5055)))
+    parser.add_argument(
+        "--console-port", type=int, default=int(os.environ.get("CONSOLE_PORT", console_settings()["port"]))
+    )
     parser.add_argument("--shell", action="store_true", help="chat in this terminal instead")
     args = parser.parse_args(argv)
     if not args.model.exists():
@@ -199,7 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = PROJECT_ROOT / "var" / "log"
     try:
         with running_stack(
-            args.model, args.port, args.actions_port, log_dir, with_rasa_server=not args.shell
+            args.model,
+            args.port,
+            args.actions_port,
+            log_dir,
+            with_rasa_server=not args.shell,
+            console_port=None if args.shell else args.console_port,
         ) as stack:
             if args.shell:
                 return _chat_in_terminal(args.model, stack, args.port)
@@ -212,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                 "  Chat in a terminal: make shell (in another terminal)\n"
                 "  Look up a handoff:  .venv/bin/prevent-assistant handoff list\n"
                 "  Deploy a new model: .venv/bin/prevent-assistant deploy\n"
+                f"  Staff console:      {stack.console_url}/  (first account: .venv/bin/prevent-assistant "
+                "users add YOUR-NAME --role admin)\n"
                 f"  Database:           {database_url()}\n"
                 f"  Server logs:        {log_dir}\n"
                 "Press Ctrl+C to stop.",
@@ -230,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def purge_expired() -> None:
     """Delete conversations and closed handoffs past `retention` in settings.yml, as the privacy notice
-    promises. A database error is reported in one line and tried again next time; it never stops serving."""
+    promises; also audit entries past `console.audit_retention` and ended console sessions. A database
+    error is reported in one line and tried again next time; it never stops serving."""
     try:
         report = purge(retention())
     except SQLAlchemyError as error:
@@ -239,6 +266,12 @@ def purge_expired() -> None:
     if report.conversations or report.handoffs:
         deleted = f"{report.conversations} expired conversation(s), {report.handoffs} handoff(s)"
         print(f"Deleted {deleted}.", flush=True)
+    try:
+        purge_audit_before(utc_now() - audit_retention())
+        delete_expired(idle_timeout(), absolute_timeout())
+    except SQLAlchemyError as error:
+        warning = f"could not delete expired audit entries and sessions ({type(error).__name__})"
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _remember_token_for_deploy(token: str) -> None:

@@ -31,8 +31,8 @@ API_TOKEN_VARIABLE = "RASA_API_TOKEN"
 API_TOKEN_FILE = PROJECT.api_token_file
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT.database_file}"
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
-_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def rasa_environment() -> dict[str, str]:
@@ -53,10 +53,11 @@ def database_url(project: Path | None = None) -> str:
 
 
 def parse_duration(text: str) -> timedelta:
-    """'30d', '12h', '2w' -> timedelta; anything else is a ValueError with a readable message."""
+    """'30d', '12h', '15m', '2w' -> timedelta; anything else is a ValueError saying what to write.
+    Seconds ('30s') exist for tests of the console's timeouts."""
     match = _DURATION.match(str(text))
     if not match:
-        raise ValueError(f"'{text}' is not a duration; use a number and h, d or w, such as 30d")
+        raise ValueError(f"'{text}' is not a duration; use a number and s, m, h, d or w, such as 15m or 30d")
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 

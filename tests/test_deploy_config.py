@@ -118,3 +118,14 @@ def test_rasa_sends_the_action_server_no_domain(name, monkeypatch):
     )
     assert endpoint.url == "http://127.0.0.1:5055/webhook"
     assert request["next_action"] == "action_handoff" and "domain" not in request
+
+
+def test_the_console_is_its_own_internal_service_that_nginx_never_routes(compose):
+    nginx = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    console = compose["services"]["console"]
+    assert "prevent-assistant" in console["command"] and "console" in console["command"]
+    assert all(str(port).startswith("127.0.0.1:") for port in console.get("ports", []))  # loopback only
+    assert "console" not in compose["services"]["nginx"].get("depends_on", [])
+    proxied = re.findall(r"(?:proxy_pass|server)\s+(?:http://)?([\w.-]+)", nginx)
+    assert proxied and not any("console" in target or "5006" in target for target in proxied)
+    assert ":5006" not in re.sub(r"#.*", "", nginx)

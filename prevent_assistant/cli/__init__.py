@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from prevent_assistant.cli.common import Cli
+from prevent_assistant.cli.console import audit, console, users
 from prevent_assistant.cli.content import deploy, test_model, train, validate
 from prevent_assistant.cli.data import db, purge
 from prevent_assistant.cli.handoffs import handoff
@@ -39,5 +40,18 @@ def main(ctx: click.Context, project: Path) -> None:
     ctx.obj = project.resolve()
 
 
-for command in (validate, train, test_model, deploy, review, stats, handoff, purge, db):
+for command in (
+    validate,
+    train,
+    test_model,
+    deploy,
+    review,
+    stats,
+    handoff,
+    purge,
+    db,
+    users,
+    audit,
+    console,
+):
     main.add_command(command)

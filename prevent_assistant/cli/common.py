@@ -11,7 +11,9 @@ from typing import Any, NoReturn
 import click
 
 from prevent_assistant import settings
+from prevent_assistant.console.credentials import PasswordRejected
 from prevent_assistant.db import DatabaseError
+from prevent_assistant.db.accounts import AccountError
 from prevent_assistant.db.handoffs import normalise_reference
 from prevent_assistant.paths import ProjectPaths
 
@@ -48,12 +50,14 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 class Cli(click.Group):
-    """Turns database failures into one plain line and a non-zero exit, never a traceback (and never the
-    SQL or the parameters SQLAlchemy's message would quote)."""
+    """Turns database failures and refused account requests into one plain line and a non-zero exit, never
+    a traceback (and never the SQL or the parameters SQLAlchemy's message would quote)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (AccountError, PasswordRejected) as error:
+            fail(str(error), EXIT_BAD_INPUT)
         except DatabaseError as error:
             fail(
                 f"cannot use the database ({type(error).__name__}); check DATABASE_URL, "

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+# Typed Any: SQLAlchemy 1.4's declarative base is built at run time, and its mypy plugin needs the
+# sqlalchemy2-stubs package, which Rasa's pins leave out.
+Base: Any = declarative_base()
 
 STATUSES = ("new", "picked_up", "closed")
 ROLES = ("handler", "editor", "admin")
@@ -71,8 +74,13 @@ class Account(Base):
     role = Column(String(16), nullable=False)
     password_hash = Column(String(255), nullable=False)
     totp_secret = Column(String(64), nullable=True)
+    # The time step of the last code accepted: a code is refused once used, so one seen over a shoulder or
+    # caught by a phishing page cannot be replayed within its 30 seconds.
+    totp_last_counter = Column(Integer, nullable=True)
     recovery_code_hashes = Column(JSON, nullable=False, default=list)
     disabled = Column(Boolean, nullable=False, default=False)
+    # Set by a password reset: the temporary password opens only the page that replaces it.
+    must_change_password = Column(Boolean, nullable=False, default=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
 
 
@@ -89,6 +97,9 @@ class ConsoleSession(Base):
     # False between the password and the second factor: such a session opens no page but the TOTP step.
     two_factor_done = Column(Boolean, nullable=False, default=False)
     csrf_token = Column(String(64), nullable=False)
+    # During first-login enrolment: the TOTP secret shown to the person, kept here (not in a form field)
+    # until they confirm it with a code; then it moves to the account.
+    pending_totp_secret = Column(String(64), nullable=True)
 
 
 class AuditEntry(Base):

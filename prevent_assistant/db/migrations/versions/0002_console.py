@@ -23,8 +23,10 @@ def upgrade() -> None:
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("totp_secret", sa.String(64), nullable=True),
+        sa.Column("totp_last_counter", sa.Integer(), nullable=True),
         sa.Column("recovery_code_hashes", sa.JSON(), nullable=False),
         sa.Column("disabled", sa.Boolean(), nullable=False),
+        sa.Column("must_change_password", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("role IN ('handler', 'editor', 'admin')", name="ck_accounts_role"),
         sa.UniqueConstraint("name", name="uq_accounts_name"),
@@ -39,6 +41,7 @@ def upgrade() -> None:
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("two_factor_done", sa.Boolean(), nullable=False),
         sa.Column("csrf_token", sa.String(64), nullable=False),
+        sa.Column("pending_totp_secret", sa.String(64), nullable=True),
     )
     op.create_index("ix_console_sessions_account_id", "console_sessions", ["account_id"])
     op.create_table(
