@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from sqlalchemy.exc import SQLAlchemyError
 
-from prevent_assistant.console.config import absolute_timeout, audit_retention, console_settings, idle_timeout
-from prevent_assistant.db.audit import purge_audit_before
-from prevent_assistant.db.console_sessions import delete_expired
+from prevent_assistant.console.config import console_settings
+from prevent_assistant.console.config import retention as console_retention
+from prevent_assistant.db import DatabaseError
 from prevent_assistant.db.migrate import upgrade
-from prevent_assistant.db.models import utc_now
 from prevent_assistant.db.retention import purge
 from prevent_assistant.processes import ServerProcesses
 from prevent_assistant.settings import (
@@ -259,19 +257,13 @@ def purge_expired() -> None:
     promises; also audit entries past `console.audit_retention` and ended console sessions. A database
     error is reported in one line and tried again next time; it never stops serving."""
     try:
-        report = purge(retention())
-    except SQLAlchemyError as error:
+        report = purge(retention(), console=console_retention())
+    except DatabaseError as error:
         print(f"warning: could not delete expired conversations ({type(error).__name__})", file=sys.stderr)
         return
     if report.conversations or report.handoffs:
         deleted = f"{report.conversations} expired conversation(s), {report.handoffs} handoff(s)"
         print(f"Deleted {deleted}.", flush=True)
-    try:
-        purge_audit_before(utc_now() - audit_retention())
-        delete_expired(idle_timeout(), absolute_timeout())
-    except SQLAlchemyError as error:
-        warning = f"could not delete expired audit entries and sessions ({type(error).__name__})"
-        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _remember_token_for_deploy(token: str) -> None:

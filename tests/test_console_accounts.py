@@ -148,8 +148,8 @@ def test_audit_prints_the_log_and_purge_keeps_what_is_within_retention(database)
     assert run(database, ["audit", "--since", "1d", "--action", "logout"]).output.startswith(
         "No audit entries"
     )
-    purged = run(database, ["audit", "--purge"])
-    assert purged.exit_code == 0 and purged.output.startswith("Deleted 1 audit entry")
+    purged = run(database, ["purge"])  # the one retention command deletes the audit log's old entries too
+    assert purged.exit_code == 0 and "1 audit entry past the audit log's retention" in purged.output
     assert audit_log.count(audit_log.AuditQuery(), url=database) == 1
 
 

@@ -15,7 +15,7 @@ import click
 
 from prevent_assistant.cli.common import EXIT_BAD_INPUT, Duration, database_url, fail, paths
 from prevent_assistant.console import config, credentials
-from prevent_assistant.db import accounts, console_sessions
+from prevent_assistant.db import accounts
 from prevent_assistant.db import audit as audit_log
 from prevent_assistant.db.models import ROLES, utc_now
 from prevent_assistant.settings import DATABASE_URL_VARIABLE
@@ -104,22 +104,10 @@ def users_reset_password(project: Path, name: str, password_stdin: bool) -> None
 )
 @click.option("--account", help="Only entries for this account name.")
 @click.option("--action", type=click.Choice(audit_log.ACTIONS), help="Only this action.")
-@click.option(
-    "--purge", is_flag=True, help="Delete entries older than console.audit_retention (and ended sessions)."
-)
 @click.pass_obj
-def audit(project: Path, since: timedelta, account: str | None, action: str | None, purge: bool) -> None:
+def audit(project: Path, since: timedelta, account: str | None, action: str | None) -> None:
     """Print the console's audit log, oldest first (sign-ins, account changes, views of handoffs)."""
     url = database_url(project)
-    if purge:
-        cutoff = utc_now() - config.audit_retention(project)
-        deleted = audit_log.purge_audit_before(cutoff, url=url)
-        console_sessions.delete_expired(
-            config.idle_timeout(project), config.absolute_timeout(project), url=url
-        )
-        entries = "entry" if deleted == 1 else "entries"
-        click.echo(f"Deleted {deleted} audit {entries} from before {cutoff:%Y-%m-%d %H:%M} UTC.")
-        return
     query = audit_log.AuditQuery(
         since=utc_now() - since, account=accounts.normalise_name(account) if account else None, action=action
     )

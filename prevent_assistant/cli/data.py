@@ -20,13 +20,18 @@ from prevent_assistant.cli.common import Duration, database_url
 )
 @click.pass_obj
 def purge(project: Path, older_than: timedelta | None) -> None:
-    """Delete conversations and closed handoffs past the retention period. Safe to run repeatedly."""
+    """Delete conversations and closed handoffs past the retention period, and console audit entries past
+    theirs (console.audit_retention) and ended console sessions. Safe to run repeatedly."""
+    from prevent_assistant.console import config as console_config
     from prevent_assistant.db.retention import purge as run_purge
 
-    report = run_purge(older_than or settings.retention(project), url=database_url(project))
+    period = older_than or settings.retention(project)
+    report = run_purge(period, url=database_url(project), console=console_config.retention(project))
     click.echo(
         f"Deleted {report.conversations} conversation(s) ({report.events} event(s)) and "
-        f"{report.handoffs} closed handoff(s) from before {report.cutoff:%Y-%m-%d %H:%M} UTC."
+        f"{report.handoffs} closed handoff(s) from before {report.cutoff:%Y-%m-%d %H:%M} UTC, "
+        f"{report.audit_entries} audit entr{'y' if report.audit_entries == 1 else 'ies'} past the audit "
+        f"log's retention and {report.sessions} ended console session(s)."
     )
 
 

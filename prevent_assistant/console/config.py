@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from prevent_assistant.db.retention import ConsoleRetention
 from prevent_assistant.paths import ProjectPaths
 from prevent_assistant.settings import SETTINGS_FILE, parse_duration
 
@@ -58,6 +59,11 @@ def absolute_timeout(project: Path | None = None) -> timedelta:
 
 def throttle_window(project: Path | None = None) -> timedelta:
     return parse_duration(console_settings(project)["throttle_window"])
+
+
+def retention(project: Path | None = None) -> ConsoleRetention:
+    """What `purge` deletes for the console: audit entries past their period, sessions that have ended."""
+    return ConsoleRetention(audit_retention(project), idle_timeout(project), absolute_timeout(project))
 
 
 def audit_retention(project: Path | None = None) -> timedelta:
