@@ -116,3 +116,66 @@ class AuditEntry(Base):
     subject = Column(String(255), nullable=True)  # e.g. a handoff reference or an account name
     address = Column(String(64), nullable=True)
     succeeded = Column(Boolean, nullable=False, default=True)
+
+
+CHANGE_KINDS = ("response", "clip", "examples")
+CHANGE_STATUSES = ("pending", "approved", "rejected", "reverted")
+
+
+class ContentChange(Base):
+    """A change to the answers, clips or training examples proposed in the console. It takes effect (is
+    written to the project's files, and committed when the project is a git repository) only once another
+    editor or an admin approves it; `payload` holds the proposed content, `previous` what it replaces."""
+
+    __tablename__ = "content_changes"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {CHANGE_KINDS}", name="ck_content_changes_kind"),
+        CheckConstraint(f"status IN {CHANGE_STATUSES}", name="ck_content_changes_status"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    author_id = Column(Integer, ForeignKey("accounts.id"), nullable=False)
+    kind = Column(String(16), nullable=False)
+    target = Column(String(255), nullable=False)  # a response name, a clip's myth, an intent or topic
+    summary = Column(String(255), nullable=False)
+    payload = Column(JSON, nullable=False)
+    previous = Column(JSON, nullable=True)
+    status = Column(String(16), nullable=False, default="pending", index=True)
+    reviewer_id = Column(Integer, ForeignKey("accounts.id"), nullable=True)
+    reviewed_at = Column(DateTime(timezone=True), nullable=True)
+    commit = Column(String(64), nullable=True)  # the git commit that applied it, when there is one
+
+
+JOB_STATUSES = ("queued", "running", "passed", "failed")
+
+
+class TrainingJob(Base):
+    """One run of validate -> train -> conversation tests -> held-out gate, started from the console. One
+    runs at a time; its log is kept with it so the page can show progress and why a gate failed."""
+
+    __tablename__ = "training_jobs"
+    __table_args__ = (CheckConstraint(f"status IN {JOB_STATUSES}", name="ck_training_jobs_status"),)
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    account_id = Column(Integer, ForeignKey("accounts.id"), nullable=False)
+    status = Column(String(16), nullable=False, default="queued", index=True)
+    step = Column(String(32), nullable=True)  # validate, train, conversation tests, held-out gate
+    started_at = Column(DateTime(timezone=True), nullable=True)
+    finished_at = Column(DateTime(timezone=True), nullable=True)
+    model = Column(String(255), nullable=True)  # the model file it made, relative to the project
+    log = Column(Text, nullable=False, default="")
+
+
+class Deployment(Base):
+    """A model put live from the console (or rolled back to): who, when and which model."""
+
+    __tablename__ = "deployments"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    account_id = Column(Integer, ForeignKey("accounts.id"), nullable=False)
+    model = Column(String(255), nullable=False)
+    job_id = Column(Integer, ForeignKey("training_jobs.id"), nullable=True)
+    rolled_back_from = Column(Integer, ForeignKey("deployments.id"), nullable=True)
