@@ -39,7 +39,9 @@ class Console:
 
 
 @contextmanager
-def running_console(database: str, directory: Path, **settings: Any) -> Iterator[Console]:
+def running_console(
+    database: str, directory: Path, project: Path = ROOT, **settings: Any
+) -> Iterator[Console]:
     """The console as `make run` starts it (python -m prevent_assistant.console), on a free port, with
     `settings` overriding settings.yml's console section through CONSOLE_SETTINGS. SANIC_PROXIES_COUNT=1
     lets a test say which address (X-Forwarded-For) and scheme (X-Forwarded-Proto) a request came from."""
@@ -52,7 +54,8 @@ def running_console(database: str, directory: Path, **settings: Any) -> Iterator
         CONSOLE_SETTINGS_VARIABLE: str(override),
         "SANIC_PROXIES_COUNT": "1",
     }
-    processes = ServerProcesses(cwd=ROOT, log_dir=LOG_DIR, timeout=60)
+    # The console works on the project in its current folder (`prevent-assistant --project` defaults to it).
+    processes = ServerProcesses(cwd=project, log_dir=LOG_DIR, timeout=60)
     command = [sys.executable, "-m", "prevent_assistant.console", "--port", str(port)]
     try:
         processes.start("console", command, f"http://127.0.0.1:{port}/health", env)

@@ -92,6 +92,32 @@ def test_list_filters_by_status_and_close_changes_it(cli, handoff, sqlite_url):
     assert handoff.reference in cli("handoff", "list", "--status", "closed").stdout
 
 
+def test_status_changes_from_the_command_line_go_into_the_history(cli, handoff):
+    assert cli("handoff", "pick-up", handoff.reference).exit_code == 0
+    assert cli("handoff", "pick-up", handoff.reference).exit_code == 0  # no change, so no second step
+    close = cli("handoff", "close", handoff.reference, "--outcome", "signposted")
+    assert close.exit_code == 0 and "is now closed" in close.stdout
+    shown = cli("handoff", "show", handoff.reference).stdout
+    steps = shown.split("History (UTC):\n", 1)[1].splitlines()
+    assert [re.sub(r"^  \S+ \S+  ", "", step) for step in steps] == [
+        "shared (the person)",
+        "picked up (command line)",
+        "closed: signposted (command line)",
+    ]
+
+
+def test_closing_with_an_outcome_not_in_the_list_is_refused_plainly(cli, handoff, sqlite_url):
+    result = cli("handoff", "close", handoff.reference, "--outcome", "sorted")
+    assert result.exit_code == 2
+    assert "'sorted' is not an outcome; use one of advice_given" in result.stderr
+    assert "Traceback" not in result.output
+    assert get_handoff(handoff.reference, url=sqlite_url).status == "new"
+    again = cli("handoff", "close", handoff.reference)
+    assert again.exit_code == 0
+    refused = cli("handoff", "close", handoff.reference, "--outcome", "signposted")
+    assert refused.exit_code == 2 and "is already closed" in refused.stderr
+
+
 def test_bad_status_and_duration_are_usage_errors(cli):
     assert cli("handoff", "list", "--status", "lost").exit_code == 2
     result = cli("purge", "--older-than", "a while")

@@ -139,4 +139,4 @@ def console(project: Path, host: str | None, port: int | None) -> None:
     os.environ.setdefault(DATABASE_URL_VARIABLE, url)
     os.environ.setdefault(config.CONSOLE_SETTINGS_VARIABLE, str(paths(project).settings))
     click.echo(f"The console is at http://{host}:{port}/ (Ctrl+C stops it).")
-    create_app().run(host=host, port=port, access_log=False, motd=False)
+    create_app(project=project).run(host=host, port=port, access_log=False, motd=False)

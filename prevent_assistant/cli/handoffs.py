@@ -1,4 +1,8 @@
-"""`prevent-assistant handoff ...`: call handlers look up and close conversations handed to them."""
+"""`prevent-assistant handoff ...`: call handlers look up and close conversations handed to them.
+
+The console's handoff pages are the call handlers' way in; these commands are for whoever runs the server.
+Their status changes go into the handoff's history like the console's, shown as made on the command line.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,13 @@ from pathlib import Path
 
 import click
 
-from prevent_assistant.cli.common import EXIT_NOT_FOUND, Reference, database_url, fail
+from prevent_assistant.cli.common import EXIT_BAD_INPUT, EXIT_NOT_FOUND, Reference, database_url, fail
 from prevent_assistant.db import handoffs as store
+from prevent_assistant.db.handoff_history import history
 from prevent_assistant.db.models import STATUSES, Handoff
+
+# Who did a step with no staff account: the person (sharing it, in the chat), else the command line.
+_NO_ACCOUNT = {"shared": "the person"}
 
 
 def describe(handoff: Handoff) -> str:
@@ -38,6 +46,11 @@ def handoff_show(project: Path, reference: str) -> None:
     click.echo("Transcript (personal details removed):")
     for line in record.transcript:
         click.echo(f"  {'Person' if line['speaker'] == 'person' else 'Assistant'}: {line['text']}")
+    click.echo("History (UTC):")
+    for step in history(record.id, url=database_url(project)):
+        who = step.account_name or _NO_ACCOUNT.get(step.kind, "command line")
+        detail = f": {step.detail}" if step.detail else ""
+        click.echo(f"  {step.at:%Y-%m-%d %H:%M}  {step.kind.replace('_', ' ')}{detail} ({who})")
 
 
 @handoff.command("list")
@@ -52,11 +65,16 @@ def handoff_list(project: Path, status: str | None) -> None:
         click.echo(describe(record))
 
 
-def _set_status(project: Path, reference: str, status: str) -> None:
+def _set_status(project: Path, reference: str, status: str, outcome: str | None = None) -> None:
     try:
-        record = store.set_status(reference, status, url=database_url(project))
+        record = store.set_status(reference, status, url=database_url(project), outcome=outcome)
     except store.UnknownReference:
         fail(f"no handoff with reference {reference}", EXIT_NOT_FOUND)
+    except store.HandoffStateError as refused:
+        if refused.reason == "already_closed":
+            fail(f"{reference} is already closed", EXIT_BAD_INPUT)
+        choices = ", ".join(store.outcome_labels())
+        fail(f"'{outcome}' is not an outcome; use one of {choices} (content/outcomes.yml)", EXIT_BAD_INPUT)
     click.echo(f"{record.reference} is now {record.status.replace('_', ' ')}.")
 
 
@@ -70,7 +88,8 @@ def handoff_pick_up(project: Path, reference: str) -> None:
 
 @handoff.command("close")
 @click.argument("reference", type=Reference())
+@click.option("--outcome", metavar="KEY", help="How it ended: a key of content/outcomes.yml.")
 @click.pass_obj
-def handoff_close(project: Path, reference: str) -> None:
+def handoff_close(project: Path, reference: str, outcome: str | None) -> None:
     """Close a handoff; closed handoffs are deleted once past the retention period."""
-    _set_status(project, reference, "closed")
+    _set_status(project, reference, "closed", outcome)

@@ -10,11 +10,12 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from prevent_assistant.console import config, credentials
+from prevent_assistant.console import credentials
 from prevent_assistant.console.web import audit, redirect, render, require_role, signed_in, wording
 from prevent_assistant.db import accounts
 from prevent_assistant.db import audit as audit_log
 from prevent_assistant.db.models import utc_now
+from prevent_assistant.settings import parse_duration
 
 admin = Blueprint("console_admin")
 PAGE_SIZE = 50
@@ -85,7 +86,7 @@ async def audit_page(request: Request) -> HTTPResponse:
     if action not in audit_log.ACTIONS:
         action = None
     try:
-        since: timedelta = config.parse_period(since_text)
+        since: timedelta = parse_duration(since_text)
         page = max(1, int(request.args.get("page") or 1))
     except ValueError:
         filters = {"since": since_text, "account": account or "", "action": action or ""}

@@ -19,6 +19,7 @@ from sanic.response import HTTPResponse
 
 from prevent_assistant.console.admin import admin
 from prevent_assistant.console.auth import auth
+from prevent_assistant.console.handoffs import handoff_pages
 from prevent_assistant.console.web import (
     NavItem,
     error_page,
@@ -29,6 +30,7 @@ from prevent_assistant.console.web import (
     signed_in,
     wording,
 )
+from prevent_assistant.paths import PROJECT_ROOT
 
 STATIC = Path(__file__).resolve().parent / "static"
 APP_NAME = "prevent_console"
@@ -36,6 +38,7 @@ APP_NAME = "prevent_console"
 MAX_REQUEST_BYTES = 64 * 1024
 NAV = [
     NavItem("/", "home", ("handler", "editor", "admin")),
+    NavItem("/handoffs", "handoffs", ("handler",)),
     NavItem("/admin/accounts", "accounts", ("admin",)),
     NavItem("/audit", "audit", ("admin",)),
     NavItem("/account/password", "password", ("handler", "editor", "admin")),
@@ -69,7 +72,7 @@ async def health(request: Request) -> HTTPResponse:
 
 def blueprints() -> list[Blueprint]:
     """Every area of the console. Add the handoff pages' blueprint here."""
-    return [home, auth, admin]
+    return [home, auth, admin, handoff_pages]
 
 
 def _error(request: Request, exception: Exception) -> HTTPResponse:
@@ -89,8 +92,11 @@ def _error(request: Request, exception: Exception) -> HTTPResponse:
     return error_page(request, 500, "server_title", "server")
 
 
-def create_app(name: str = APP_NAME) -> Sanic:
+def create_app(name: str = APP_NAME, project: Path | None = None) -> Sanic:
+    """The console for `project` (the folder `prevent-assistant --project` names; default: the installed
+    project): the staff pages read and change its files and models, `request.app.ctx.project`."""
     app = Sanic(name)
+    app.ctx.project = (project or PROJECT_ROOT).resolve()
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.config.FALLBACK_ERROR_FORMAT = "html"
     app.ctx.nav = list(NAV)

@@ -29,9 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "throttle_window": "15m",
     "secure_cookies": False,
     "audit_retention": "365d",
+    "queue_refresh": "30s",
 }
-# One parser for every period in settings.yml (the console's timeouts, retention): settings.parse_duration.
-parse_period = parse_duration
 
 
 def _section(path: Path) -> dict[str, Any]:

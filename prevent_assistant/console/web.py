@@ -33,6 +33,9 @@ SESSION_COOKIE = "pa_console_session"
 # instead (double submit), so the one check below covers the login form too.
 LOGIN_CSRF_COOKIE = "pa_console_login"
 CSRF_FIELD = "csrf_token"
+# Sent by a page's own script when it updates itself (the handoff queue): such a GET does not count as
+# activity for the idle timeout, which still applies to it.
+BACKGROUND_HEADER = "X-Console-Background"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -178,7 +181,10 @@ async def load_session(request: Request) -> HTTPResponse | None:
         return None
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        session, ended = find_session(token, config.idle_timeout(), config.absolute_timeout())
+        background = request.method == "GET" and request.headers.get(BACKGROUND_HEADER) == "1"
+        session, ended = find_session(
+            token, config.idle_timeout(), config.absolute_timeout(), touch=not background
+        )
         request.ctx.signed_in = session
         request.ctx.session_ended = ended or session is None
     if request.method == "POST":

@@ -39,6 +39,7 @@ ACTIONS = (
     "handoff_picked_up",
     "handoff_note_added",
     "handoff_closed",
+    "handoff_reopened",
 )
 _NAME_LENGTH = 64
 _SUBJECT_LENGTH = 255

@@ -58,10 +58,11 @@ def start_session(account_id: int, two_factor_done: bool = False, url: str | Non
 
 
 def find_session(
-    token: str, idle: timedelta, absolute: timedelta, url: str | None = None
+    token: str, idle: timedelta, absolute: timedelta, url: str | None = None, touch: bool = True
 ) -> tuple[SignedIn | None, bool]:
-    """The live session for `token`, its last-seen time moved to now. Returns (session, expired): an idle,
-    too old, or disabled account's session is deleted and (None, True) returned."""
+    """The live session for `token`, its last-seen time moved to now unless `touch` is False (a page
+    refreshing itself is not the person being active). Returns (session, expired): an idle, too old, or
+    disabled account's session is deleted and (None, True) returned."""
     hashed = token_hash(token)
     now = utc_now()
     with session_scope(url) as session:
@@ -80,7 +81,8 @@ def find_session(
         ):
             session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == hashed))
             return None, True
-        stored.last_seen_at = now
+        if touch:
+            stored.last_seen_at = now
         signed_in = SignedIn(
             hashed,
             account,
