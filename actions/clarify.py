@@ -8,10 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.topics import load_topics
-
-HANDOFF_INTENT = "request_human"
-# Rasa's separator in a retrieval intent's full name (faq/training).
-RETRIEVAL_DELIMITER = "/"
+from prevent_assistant.names import HANDOFF_INTENT, RETRIEVAL_DELIMITER
 
 
 def ranked_candidates(message: dict[str, Any]) -> list[str]:

@@ -7,9 +7,9 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from prevent_assistant.content import load_content
+from prevent_assistant.db import DatabaseError
 from prevent_assistant.db.conversations import delete_conversation
 from prevent_assistant.names import DELETE_CONVERSATION_ACTION
 from prevent_assistant.settings import describe_duration, retention
@@ -35,7 +35,7 @@ class ActionDeleteConversation(Action):
         wording = load_content("assistant")
         try:
             deleted = delete_conversation(tracker.sender_id)
-        except SQLAlchemyError as error:
+        except DatabaseError as error:
             logger.error("Could not delete a conversation (%s)", type(error).__name__)
             text = wording["could_not_delete"].format(retention=describe_duration(retention()))
             dispatcher.utter_message(text=text)

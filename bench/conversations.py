@@ -1,7 +1,8 @@
 """The simulated conversations: realistic multi-turn scripts, each turn with a fragment its reply must hold.
 
 Load is only realistic if it exercises what people do: myth questions and their follow-ups (answer + clip),
-worries about someone that end in a handoff (action server + database write), yes/no after an offer (rules
+worries about someone that end in the offer to share a summary (action server + redaction) and a yes that
+stores the handoff (action server + database write), yes/no after an offer (rules
 that depend on the previous turn), small talk, an unclear message (action_clarify) and an emergency in the
 middle of a topic. The wordings are the conversation tests' (tests/test_stories.yml, which `make test`
 checks turn by turn) and a few more in the same style; none is copied from the held-out file.
@@ -19,7 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 ANSWER = "answer"  # NLU + policies + tracker store; replies come from domain.yml
-HANDOFF = "handoff"  # as above, plus action_handoff: an HTTP call to the action server and a database insert
+OFFER = "offer"  # as above, plus action_offer_handoff: the action server redacts the summary, writes nothing
+HANDOFF = "handoff"  # a yes to the offer: action_handoff, a call to the action server and a database insert
 CLARIFY = "clarify"  # low confidence: action_clarify on the action server, no database write
 
 
@@ -39,6 +41,7 @@ class Script:
 GREET = "I'm an automated assistant"
 WELCOME = "You're welcome"
 REFERENCE = "PRV-"
+SHARE_OFFER = "Shall I share this with the call handler?"
 
 SCRIPTS: tuple[Script, ...] = (
     Script(
@@ -61,11 +64,13 @@ SCRIPTS: tuple[Script, ...] = (
             Turn(
                 "my mate has started sharing really hateful stuff online and talks about joining some group, "
                 "i'm worried",
-                REFERENCE,
-                HANDOFF,
+                SHARE_OFFER,
+                OFFER,
             ),
+            Turn("/affirm", REFERENCE, HANDOFF),
             Turn("yeah", "look at each referral first"),
-            Turn("can i just speak to someone on the phone", REFERENCE, HANDOFF),
+            Turn("can i just speak to someone on the phone", SHARE_OFFER, OFFER),
+            Turn("yes go ahead and share it", REFERENCE, HANDOFF),
         ),
     ),
     Script(
@@ -103,7 +108,8 @@ SCRIPTS: tuple[Script, ...] = (
                 "does prevent even bother with the far right or is it just islamists",
                 "not just about Islamists",
             ),
-            Turn("can i talk to a real person please", REFERENCE, HANDOFF),
+            Turn("can i talk to a real person please", SHARE_OFFER, OFFER),
+            Turn("/affirm", REFERENCE, HANDOFF),
         ),
     ),
     Script(
@@ -117,7 +123,8 @@ SCRIPTS: tuple[Script, ...] = (
     Script(
         "worried about a pupil, no more information",
         (
-            Turn("how do i make a prevent referral for a pupil i'm concerned about", REFERENCE, HANDOFF),
+            Turn("how do i make a prevent referral for a pupil i'm concerned about", SHARE_OFFER, OFFER),
+            Turn("/deny", "nothing from this chat has been kept"),
             Turn("no", "anything else"),
         ),
     ),
@@ -125,7 +132,7 @@ SCRIPTS: tuple[Script, ...] = (
         "unclear message, then a button",
         (
             Turn("qwop zarg", "Did you mean", CLARIFY),
-            Turn("/request_human", REFERENCE, HANDOFF),
+            Turn("/request_human", SHARE_OFFER, OFFER),
         ),
     ),
     Script(

@@ -42,3 +42,5 @@ MYTH_SLOT = "myth"
 DELETE_CONVERSATION_ACTION = "action_delete_conversation"
 # Records a handoff to the ACT Early Support Line; the review inbox counts conversations that ran it.
 HANDOFF_ACTION = "action_handoff"
+# Shows the person what the call handler would see and asks before anything is kept (the consent step).
+OFFER_HANDOFF_ACTION = "action_offer_handoff"

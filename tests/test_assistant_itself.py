@@ -59,7 +59,8 @@ def test_deleting_a_conversation_removes_its_events_and_its_handoff(live):
     stack, database = live
     sender = uuid.uuid4().hex
     worried = "my brother keeps sharing isis videos and says he wants to go and fight, I'm worried about him"
-    replies = say(stack, sender, worried)
+    say(stack, sender, worried)
+    replies = say(stack, sender, "/affirm")  # share the summary with the call handler
     assert any("handoff" in m.get("custom", {}) for m in replies), "no handoff was made"
     events, handoffs, data = stored(database, sender)
     assert events > 0 and handoffs == 1 and "isis videos" in data

@@ -142,20 +142,26 @@ def test_every_question_topic_has_an_answer_a_conversation_test_and_held_out_exa
 
 
 def test_a_handoff_reference_is_made_only_for_a_worried_person_or_someone_asking_for_one():
-    """In every rule, story and conversation test, action_handoff follows one of these intents."""
+    """In every rule, story and conversation test, the offer to share (action_offer_handoff) follows one of
+    these intents, and action_handoff, which stores the handoff, comes only straight after the offer and a
+    yes (affirm)."""
     allowed = {"how_to_refer", "request_human"}
     blocks = data_blocks("rules") + data_blocks("stories") + load_yaml("tests/test_stories.yml")["stories"]
-    handoffs = 0
+    offers = handoffs = 0
     for block in blocks:
+        name = block.get("rule") or block.get("story")
+        steps = block["steps"]
         last_intent = None
-        for step in block["steps"]:
+        for index, step in enumerate(steps):
             last_intent = step.get("intent", last_intent)
+            if step.get("action") == "action_offer_handoff" and last_intent is not None:
+                offers += 1
+                assert last_intent in allowed, f"{name}: offered after {last_intent}"
             if step.get("action") == "action_handoff":
                 handoffs += 1
-                assert last_intent in allowed, (
-                    f"{block.get('rule') or block.get('story')}: after {last_intent}"
-                )
-    assert handoffs >= 3
+                consent = [s.get("action") or s.get("intent") for s in steps[max(index - 2, 0) : index]]
+                assert consent == ["action_offer_handoff", "affirm"], f"{name}: stored without a yes"
+    assert offers >= 3 and handoffs >= 3
 
 
 def test_the_not_covered_reply_says_so_and_where_to_find_out(responses):

@@ -32,10 +32,6 @@ ALLOWED = {
         "sqlalchemy.exc",
         "sqlalchemy.orm",
     },
-    # Only the exception class, to tell the person the database failed. To be replaced by
-    # prevent_assistant.db.DatabaseError (actions/ belongs to the action-server engineers: reported).
-    "actions/delete_conversation.py": {"sqlalchemy.exc"},
-    "actions/handoff.py": {"sqlalchemy.exc"},
 }
 
 

@@ -74,11 +74,15 @@ def test_asking_for_a_person_gives_the_support_line(chat):
 
 
 def test_worried_about_someone_gives_the_support_line_then_offers_next_step(chat):
+    """In-process there is no action server, so the offer to share with the call handler (and the handoff
+    after a yes) cannot run: the rules still give the support line, then offer what happens next."""
     replies = texts(
         chat("my son has been watching far right videos and saying awful things", sender="worried")
     )
     assert "0800 011 3764" in replies[0]
-    assert replies[-1] == "Would you like to know what happens after a referral?"
+    offer = texts(chat("/deny", sender="worried"))  # "Don't share"
+    assert offer[-1] == "Would you like to know what happens after a referral?"
+    assert "nothing from this chat has been kept" in offer[0]
     follow_up = texts(chat("yes", sender="worried"))
     assert follow_up and follow_up[0].startswith("Police Prevent officers look at each referral first")
 

@@ -92,11 +92,6 @@ def _literals(path: Path) -> set[str]:
 # which is a different thing that happens to be spelt the same; "language", "myth" and "faq" likewise
 # appear as YAML keys and folder names.
 ORDINARY_WORDS = {"user", "bot", "action", "language", "myth", "faq"}
-# actions/ belongs to the action-server engineers; these still spell names that names.py holds (reported).
-NOT_YET_MOVED = {
-    ("actions/clarify.py", "request_human"),
-    ("actions/handoff.py", "action_handoff"),
-}
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda path: str(path.relative_to(ROOT)))
@@ -104,18 +99,8 @@ def test_shared_names_are_spelt_only_in_names_py(path):
     if path.name == "names.py":
         return
     relative = str(path.relative_to(ROOT))
-    spelt = {
-        value
-        for value in _literals(path) & set(SHARED)
-        if value not in ORDINARY_WORDS and (relative, value) not in NOT_YET_MOVED
-    }
+    spelt = {value for value in _literals(path) & set(SHARED) if value not in ORDINARY_WORDS}
     assert spelt == set(), f"{relative} spells {sorted(spelt)}: import them from prevent_assistant.names"
-
-
-@pytest.mark.parametrize(("relative", "value"), sorted(NOT_YET_MOVED))
-def test_each_exception_is_still_needed(relative, value):
-    """Once actions/ imports the name, its entry above must go, so the list never excuses a new copy."""
-    assert value in _literals(ROOT / relative), f"{relative} no longer spells {value!r}: remove the exception"
 
 
 def test_names_py_loads_without_rasa():

@@ -79,7 +79,9 @@ def test_the_action_server_redacts_without_loading_tensorflow(stack):
     started by `prevent_assistant.action_server`, which does."""
     worried = "I'm worried my son Tom Smith is being radicalised online, who do I call?"
     texts = reply_texts(send(stack, worried))
-    assert any("PRV-" in text for text in texts), texts  # the handoff ran, and redacted what it stored
+    # The offer to share ran, and redacted the summary it showed.
+    assert any("You: I'm worried my son [name] is being radicalised" in text for text in texts), texts
+    assert not any("Tom" in text for text in texts), texts
     maps = Path(f"/proc/{stack.processes.pid('actions')}/maps").read_text(encoding="utf-8")
     assert "/spacy/" in maps  # spaCy's compiled modules are loaded: redaction did run in this process
     assert "tensorflow" not in maps

@@ -25,6 +25,7 @@ AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 LABELS = yaml.safe_load((ROOT / "content" / "widget.yml").read_text(encoding="utf-8"))
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+HANDOFF = yaml.safe_load((ROOT / "content" / "handoff.yml").read_text(encoding="utf-8"))
 # Flags for a machine with no network: no background calls home, no sandbox as root.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -108,13 +109,20 @@ def test_each_myth_gets_its_answer_and_clip_card(page, myth):
     assert page.csp_errors == []
 
 
-def test_asking_for_a_person_shows_a_tel_link(page):
+def share_button(log):
+    return log.get_by_role("button", name=HANDOFF["share_button"], exact=True)
+
+
+def test_asking_for_a_person_shows_a_tel_link_and_a_reference_once_shared(page):
     log = open_widget(page)
     ask(page, "can i talk to a real person")
     tel = log.locator('a[href="tel:+448000113764"]').first
     expect(tel).to_be_visible(timeout=30_000)
     expect(tel).to_have_text(re.compile(r"0800 011 3764"))
-    expect(log).to_contain_text(re.compile(r"PRV-[A-Z0-9]{4}"))
+    expect(share_button(log)).to_be_visible(timeout=30_000)
+    expect(log).not_to_contain_text("PRV-")  # nothing is kept before the person says yes
+    share_button(log).click()
+    expect(log).to_contain_text(re.compile(r"PRV-[A-Z0-9]{4}"), timeout=30_000)
 
 
 def test_markup_is_shown_literally_and_never_run(page):
@@ -384,6 +392,7 @@ def test_delete_asks_first_and_cancel_keeps_everything(page):
 def test_delete_clears_the_conversation_here_and_on_the_server(page, stack, how):
     log = open_widget(page)
     ask(page, WORRIED)
+    share_button(log).click(timeout=30_000)
     expect(log).to_contain_text(re.compile(r"PRV-[A-Z0-9]{4}"), timeout=30_000)
     old_sender = sender_of(page)
     assert rows_stored_for(stack, old_sender)["handoffs"] == 1
@@ -443,6 +452,44 @@ def test_the_about_answers_delete_button_asks_first_too(page):
     question.get_by_role("button", name=LABELS["delete_cancel_label"], exact=True).click()
     expect(offered).to_be_focused()
     expect(offered).to_be_enabled()  # nothing was sent, so it can still be used
+
+
+# --- Consent before anything is kept for the call handler ---------------------------------------------------
+def test_the_offer_reads_as_a_summary_and_dont_share_keeps_nothing(browser, stack):
+    """The summary is one bubble, a line per speaker, with names and numbers already taken out; the two
+    choices are buttons; "Don't share" gives the number and 999 again and leaves no handoff. Screenshot
+    and axe at phone width, where a long summary is hardest to read."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True)
+    tab = context.new_page()
+    tab.goto(f"{stack.rasa_url}/webhooks/widget/")
+    log = open_widget(tab)
+    ask(tab, "my son Tom Baker keeps watching extremist videos, my number is 07700 900123")
+    expect(share_button(log)).to_be_visible(timeout=30_000)
+    summary = log.locator(".pa-bubble").filter(has_text=HANDOFF["offer_topics"].split("{")[0])
+    expect(summary).to_have_count(1)
+    lines = summary.inner_text().splitlines()  # the bubble keeps the line breaks: one line per speaker
+    assert lines[0].startswith(HANDOFF["offer_topics"].split("{")[0]), lines
+    said = lines.index("You: my son [name] keeps watching extremist videos, my number is [phone]")
+    assert lines[said + 1].startswith("Assistant: If you're worried"), lines
+    assert not any(line.startswith("You: /") for line in lines)  # the widget's opening /greet is no line
+    assert "Tom" not in summary.inner_text() and "07700" not in summary.inner_text()
+    expect(log.locator(".pa-bubble").filter(has_text=HANDOFF["offer_question"].split("?")[0])).to_be_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    summary.scroll_into_view_if_needed()
+    tab.screenshot(path=str(SCREENSHOTS / "widget-consent-360.png"))
+    assert serious_violations(tab) == []
+    assert tab.evaluate("() => document.documentElement.scrollWidth") <= 360
+
+    log.get_by_role("button", name=HANDOFF["dont_share_button"], exact=True).click()
+    not_shared = DOMAIN["responses"]["utter_handoff_not_shared"][0]["text"].split(".")[0]
+    reply = log.locator(".pa-msg--bot").filter(has_text=not_shared)
+    expect(reply).to_be_visible(timeout=30_000)
+    expect(reply.locator('a[href="tel:+448000113764"]')).to_be_visible()
+    expect(reply.locator('a[href="tel:999"]')).to_be_visible()
+    expect(share_button(log)).to_be_disabled()  # the choice is used up
+    expect(log).not_to_contain_text("PRV-")
+    assert rows_stored_for(stack, sender_of(tab))["handoffs"] == 0
+    context.close()
 
 
 # --- Replies in another language, the pages the footer links to, and no JavaScript ------------------------
