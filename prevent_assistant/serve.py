@@ -38,6 +38,7 @@ from prevent_assistant.settings import (
     rasa_environment,
     retention,
 )
+from prevent_assistant.staff.jobs import RASA_URL_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -168,7 +169,9 @@ def running_stack(
         console_url = ""
         if console_port is not None:
             console_url = f"http://127.0.0.1:{console_port}"
-            processes.start("console", console_command(console_port), f"{console_url}/health", env)
+            # Deploy and Roll back on the console's Models page swap models in this stack's Rasa server.
+            console_env = {**env, RASA_URL_VARIABLE: rasa_urls[0]}
+            processes.start("console", console_command(console_port), f"{console_url}/health", console_env)
         if not with_rasa_server:
             yield Stack(rasa_url="", actions_url=actions_url, processes=processes, console_url=console_url)
             return

@@ -17,6 +17,7 @@ from prevent_assistant.cli.console import audit, console, users
 from prevent_assistant.cli.content import deploy, test_model, train, validate
 from prevent_assistant.cli.data import db, purge
 from prevent_assistant.cli.handoffs import handoff
+from prevent_assistant.cli.jobs import jobs
 from prevent_assistant.cli.reports import review, stats
 
 __all__ = ["main"]
@@ -53,5 +54,6 @@ for command in (
     users,
     audit,
     console,
+    jobs,
 ):
     main.add_command(command)

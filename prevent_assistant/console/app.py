@@ -18,8 +18,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from prevent_assistant.console.admin import admin
+from prevent_assistant.console.answers import answer_pages
 from prevent_assistant.console.auth import auth
+from prevent_assistant.console.changes import change_pages
 from prevent_assistant.console.handoffs import handoff_pages
+from prevent_assistant.console.models import models_pages
 from prevent_assistant.console.web import (
     NavItem,
     error_page,
@@ -39,6 +42,9 @@ MAX_REQUEST_BYTES = 64 * 1024
 NAV = [
     NavItem("/", "home", ("handler", "editor", "admin")),
     NavItem("/handoffs", "handoffs", ("handler",)),
+    NavItem("/answers", "answers", ("editor", "admin")),
+    NavItem("/changes", "changes", ("editor", "admin")),
+    NavItem("/models", "models", ("editor", "admin")),
     NavItem("/admin/accounts", "accounts", ("admin",)),
     NavItem("/audit", "audit", ("admin",)),
     NavItem("/account/password", "password", ("handler", "editor", "admin")),
@@ -72,7 +78,7 @@ async def health(request: Request) -> HTTPResponse:
 
 def blueprints() -> list[Blueprint]:
     """Every area of the console. Add the handoff pages' blueprint here."""
-    return [home, auth, admin, handoff_pages]
+    return [home, auth, admin, handoff_pages, models_pages, answer_pages, change_pages]
 
 
 def _error(request: Request, exception: Exception) -> HTTPResponse:

@@ -30,6 +30,12 @@ DEFAULTS: dict[str, Any] = {
     "secure_cookies": False,
     "audit_retention": "365d",
     "queue_refresh": "30s",
+    "four_eyes": True,
+    "rasa_url": "http://127.0.0.1:5005",
+    "models_kept": 5,
+    "job_stalled_after": "5m",
+    "job_timeout": "2h",
+    "job_refresh": "5s",
 }
 
 

@@ -37,7 +37,6 @@ from prevent_assistant.settings import parse_duration
 
 handoff_pages = Blueprint("console_handoffs")
 UK = ZoneInfo("Europe/London")
-DEFAULT_REFRESH = "30s"
 # The queue page's script fetches the queue again, so that page (only) may connect to the console itself.
 QUEUE_POLICY = CONTENT_SECURITY_POLICY + "; connect-src 'self'"
 # What each change is called in the audit log, and the history step it makes.
@@ -76,7 +75,7 @@ def channel_name(channel: str | None, text: dict[str, Any]) -> str:
 
 
 def refresh_seconds() -> int:
-    period = parse_duration(config.console_settings().get("queue_refresh", DEFAULT_REFRESH))
+    period = parse_duration(config.console_settings()["queue_refresh"])
     return max(5, int(period.total_seconds()))
 
 

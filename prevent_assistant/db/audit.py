@@ -40,6 +40,14 @@ ACTIONS = (
     "handoff_note_added",
     "handoff_closed",
     "handoff_reopened",
+    "training_job_started",
+    "model_deployed",
+    "model_rolled_back",
+    "change_proposed",
+    "change_approved",
+    "change_applied",
+    "change_rejected",
+    "change_reverted",
 )
 _NAME_LENGTH = 64
 _SUBJECT_LENGTH = 255

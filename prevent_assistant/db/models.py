@@ -5,7 +5,21 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Float,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import declarative_base
 
 # Typed Any: SQLAlchemy 1.4's declarative base is built at run time, and its mypy plugin needs the
@@ -145,9 +159,16 @@ class ContentChange(Base):
     reviewer_id = Column(Integer, ForeignKey("accounts.id"), nullable=True)
     reviewed_at = Column(DateTime(timezone=True), nullable=True)
     commit = Column(String(64), nullable=True)  # the git commit that applied it, when there is one
+    # A revert is a change like any other (it needs approval too); this names the change it undoes.
+    reverts_id = Column(Integer, ForeignKey("content_changes.id"), nullable=True)
 
 
 JOB_STATUSES = ("queued", "running", "passed", "failed")
+
+
+# The statuses of a job that is not finished: at most one job may hold each (one partial unique index), and
+# the console refuses a new job while any job holds one, so jobs run one at a time across console instances.
+ACTIVE_JOB_STATUSES = ("queued", "running")
 
 
 class TrainingJob(Base):
@@ -155,7 +176,16 @@ class TrainingJob(Base):
     runs at a time; its log is kept with it so the page can show progress and why a gate failed."""
 
     __tablename__ = "training_jobs"
-    __table_args__ = (CheckConstraint(f"status IN {JOB_STATUSES}", name="ck_training_jobs_status"),)
+    __table_args__ = (
+        CheckConstraint(f"status IN {JOB_STATUSES}", name="ck_training_jobs_status"),
+        Index(
+            "uq_training_jobs_active",
+            "status",
+            unique=True,
+            postgresql_where=text(f"status IN {ACTIVE_JOB_STATUSES}"),
+            sqlite_where=text(f"status IN {ACTIVE_JOB_STATUSES}"),
+        ),
+    )
 
     id = Column(Integer, primary_key=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
@@ -164,6 +194,9 @@ class TrainingJob(Base):
     step = Column(String(32), nullable=True)  # validate, train, conversation tests, held-out gate
     started_at = Column(DateTime(timezone=True), nullable=True)
     finished_at = Column(DateTime(timezone=True), nullable=True)
+    # Moved on by the job's process every few seconds while it lives: a queued or running job whose
+    # heartbeat stopped (its process was killed) is marked failed, so it cannot block every later job.
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utc_now)
     model = Column(String(255), nullable=True)  # the model file it made, relative to the project
     log = Column(Text, nullable=False, default="")
 
@@ -179,3 +212,29 @@ class Deployment(Base):
     model = Column(String(255), nullable=False)
     job_id = Column(Integer, ForeignKey("training_jobs.id"), nullable=True)
     rolled_back_from = Column(Integer, ForeignKey("deployments.id"), nullable=True)
+
+
+DECISIONS = ("confirmed", "chosen", "dismissed")
+
+
+class ReviewDecision(Base):
+    """What an editor decided about one message in the review inbox: the model's guess was right, another
+    topic was right, or it is not worth teaching (dismissed). A decided message leaves the inbox. Keyed by
+    Rasa's stored event (its id and conversation, so an id SQLite hands out again after retention cannot
+    hide a new message); it holds no message text, only who, when, what and the change it proposed."""
+
+    __tablename__ = "review_decisions"
+    __table_args__ = (
+        CheckConstraint(f"decision IN {DECISIONS}", name="ck_review_decisions_decision"),
+        UniqueConstraint("event_id", "sender_id", name="uq_review_decisions_event"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(Integer, nullable=False)  # Rasa's events.id: not a foreign key, the table is Rasa's
+    sender_id = Column(String(255), nullable=False)
+    sent_at = Column(Float, nullable=False)  # the message's Unix time, as Rasa stores it
+    decided_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
+    account_id = Column(Integer, ForeignKey("accounts.id"), nullable=False)
+    decision = Column(String(16), nullable=False)
+    topic = Column(String(255), nullable=True)  # the intent or faq/<topic> it was proposed under
+    change_id = Column(Integer, ForeignKey("content_changes.id"), nullable=True)

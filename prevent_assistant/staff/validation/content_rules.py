@@ -159,7 +159,7 @@ def check_myth_clips(project: Project) -> Iterator[Problem]:
                 f"condition: [{{type: slot, name: {CLIP_SLOT}, value: {myth}}}] and a custom.clip entry",
             )
         else:
-            yield from _clip_problems(clip_file, myth, clips[myth])
+            yield from clip_problems(clip_file, myth, clips[myth])
 
 
 def clip_variations(variations: Any) -> dict[str, Mapping]:
@@ -173,7 +173,9 @@ def clip_variations(variations: Any) -> dict[str, Mapping]:
     return found
 
 
-def _clip_problems(file: str, myth: str, variation: Mapping) -> Iterator[Problem]:
+def clip_problems(file: str, myth: str, variation: Mapping) -> Iterator[Problem]:
+    """What is wrong with one myth's clip (its variation of utter_clip): an empty field, a link that is not
+    a web address, text without the link."""
     custom = _as_map(variation.get("custom"))
     clip = _as_map(custom.get("clip"))
     clip_line = (
@@ -218,41 +220,70 @@ def check_myth_stories(project: Project) -> Iterator[Problem]:
 
 
 # --- Check 3: short answers; factual answers cite their source and are easy to read -----------------------
+# Each rule is also a function of one answer's text (`label` names it in the message), so the console can
+# check an answer as it is typed with the same code and the same words as `validate`.
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+def word_limit_message(label: str, text: str) -> str | None:
+    words = word_count(text)
+    if words <= MAX_WORDS:
+        return None
+    return (
+        f"the response {label} is {words} words long; "
+        f"shorten it to at most {MAX_WORDS} words (the Source line counts)"
+    )
+
+
+def has_source(text: str) -> bool:
+    return bool(SOURCE_LINE.search(text))
+
+
+def source_message(label: str, text: str) -> str | None:
+    if has_source(text):
+        return None
+    return (
+        f"the answer {label} does not end with its source; "
+        f"add a last line in exactly this form: {SOURCE_EXAMPLE}"
+    )
+
+
+def answer_reading_ease(text: str) -> float | None:
+    """The reading ease of the words a person reads in `text`; None when there are none (only a source)."""
+    words = plain_text(text)
+    return reading_ease(words) if words else None
+
+
+def reading_ease_message(label: str, text: str) -> str | None:
+    score = answer_reading_ease(text)
+    if score is None or score >= MIN_READING_EASE:
+        return None  # an answer with nothing but a source is reported by the other checks, if at all
+    return (
+        f"the answer {label} reads at {math.floor(score)} on the Flesch reading-ease scale; "
+        f"aim for {MIN_READING_EASE} or more (shorter sentences, everyday words)"
+    )
+
+
 def check_word_limits(project: Project) -> Iterator[Problem]:
     for file in project.response_files():
         responses = responses_in(project, file)
         for name, number, variation, line in response_variations(responses):
-            words = len(str(variation.get("text") or "").split())
-            if words > MAX_WORDS:
-                yield Problem(
-                    file,
-                    line,
-                    f"the response {_response_label(name, number, responses)} is {words} words long; "
-                    f"shorten it to at most {MAX_WORDS} words (the Source line counts)",
-                )
+            label = _response_label(name, number, responses)
+            message = word_limit_message(label, str(variation.get("text") or ""))
+            if message:
+                yield Problem(file, line, message)
 
 
 def check_sources(project: Project) -> Iterator[Problem]:
     for file, label, text, line in factual_variations(project):
-        if not SOURCE_LINE.search(text):
-            yield Problem(
-                file,
-                line,
-                f"the answer {label} does not end with its source; "
-                f"add a last line in exactly this form: {SOURCE_EXAMPLE}",
-            )
+        message = source_message(label, text)
+        if message:
+            yield Problem(file, line, message)
 
 
 def check_reading_ease(project: Project) -> Iterator[Problem]:
     for file, label, text, line in factual_variations(project):
-        words = plain_text(text)
-        if not words:
-            continue  # an answer with nothing but a source is reported by the other checks, if at all
-        score = reading_ease(words)
-        if score < MIN_READING_EASE:
-            yield Problem(
-                file,
-                line,
-                f"the answer {label} reads at {math.floor(score)} on the Flesch reading-ease scale; "
-                f"aim for {MIN_READING_EASE} or more (shorter sentences, everyday words)",
-            )
+        message = reading_ease_message(label, text)
+        if message:
+            yield Problem(file, line, message)

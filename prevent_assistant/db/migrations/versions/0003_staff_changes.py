@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("reviewer_id", sa.Integer(), sa.ForeignKey("accounts.id"), nullable=True),
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("commit", sa.String(64), nullable=True),
+        sa.Column("reverts_id", sa.Integer(), sa.ForeignKey("content_changes.id"), nullable=True),
         sa.CheckConstraint("kind IN ('response', 'clip', 'examples')", name="ck_content_changes_kind"),
         sa.CheckConstraint(
             "status IN ('pending', 'approved', 'rejected', 'reverted')", name="ck_content_changes_status"
@@ -46,6 +47,7 @@ def upgrade() -> None:
         sa.Column("step", sa.String(32), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("model", sa.String(255), nullable=True),
         sa.Column("log", sa.Text(), nullable=False),
         sa.CheckConstraint(
@@ -54,6 +56,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_training_jobs_created_at", "training_jobs", ["created_at"])
     op.create_index("ix_training_jobs_status", "training_jobs", ["status"])
+    # One unfinished job at a time, whichever console instance queued it (the check before the insert can
+    # race; this index cannot).
+    active = sa.text("status IN ('queued', 'running')")
+    op.create_index(
+        "uq_training_jobs_active",
+        "training_jobs",
+        ["status"],
+        unique=True,
+        postgresql_where=active,
+        sqlite_where=active,
+    )
     op.create_table(
         "deployments",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -64,9 +77,28 @@ def upgrade() -> None:
         sa.Column("rolled_back_from", sa.Integer(), sa.ForeignKey("deployments.id"), nullable=True),
     )
     op.create_index("ix_deployments_at", "deployments", ["at"])
+    # The review inbox's decisions: a decided message leaves the inbox (no message text is kept here).
+    op.create_table(
+        "review_decisions",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("sender_id", sa.String(255), nullable=False),
+        sa.Column("sent_at", sa.Float(), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("account_id", sa.Integer(), sa.ForeignKey("accounts.id"), nullable=False),
+        sa.Column("decision", sa.String(16), nullable=False),
+        sa.Column("topic", sa.String(255), nullable=True),
+        sa.Column("change_id", sa.Integer(), sa.ForeignKey("content_changes.id"), nullable=True),
+        sa.CheckConstraint(
+            "decision IN ('confirmed', 'chosen', 'dismissed')", name="ck_review_decisions_decision"
+        ),
+        sa.UniqueConstraint("event_id", "sender_id", name="uq_review_decisions_event"),
+    )
+    op.create_index("ix_review_decisions_decided_at", "review_decisions", ["decided_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("review_decisions")
     op.drop_table("deployments")
     op.drop_table("training_jobs")
     op.drop_table("content_changes")
