@@ -11,9 +11,9 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
-    Float,
     Integer,
     String,
     Text,
@@ -132,7 +132,7 @@ class AuditEntry(Base):
     succeeded = Column(Boolean, nullable=False, default=True)
 
 
-CHANGE_KINDS = ("response", "clip", "examples")
+CHANGE_KINDS = ("response", "clip", "examples", "conversation_test", "story")
 CHANGE_STATUSES = ("pending", "approved", "rejected", "reverted")
 
 
@@ -150,7 +150,7 @@ class ContentChange(Base):
     id = Column(Integer, primary_key=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)
     author_id = Column(Integer, ForeignKey("accounts.id"), nullable=False)
-    kind = Column(String(16), nullable=False)
+    kind = Column(String(32), nullable=False)  # "conversation_test" is 17 characters
     target = Column(String(255), nullable=False)  # a response name, a clip's myth, an intent or topic
     summary = Column(String(255), nullable=False)
     payload = Column(JSON, nullable=False)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from prevent_assistant.staff.validation.contact_rules import check_phone_numbers
 from prevent_assistant.staff.validation.content_rules import (
     check_myth_answers,
     check_myth_clips,
@@ -107,6 +108,7 @@ CHECKS = (
     Check("the myth clips", (DOMAIN, RESPONSES), check_myth_clips),
     Check("that every myth is in a story", (DOMAIN, STORIES), check_myth_stories),
     Check("response lengths", (DOMAIN, RESPONSES), check_word_limits),
+    Check("phone numbers", (DOMAIN, RESPONSES), check_phone_numbers),
     Check("answer sources", (DOMAIN, RESPONSES, RULES), check_sources),
     Check("how easy the answers are to read", (DOMAIN, RESPONSES, RULES), check_reading_ease),
     Check("duplicate examples", (NLU,), check_duplicate_examples),

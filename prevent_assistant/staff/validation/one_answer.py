@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from prevent_assistant.staff.validation.accessors import _response_label, all_responses, responses_in
+from prevent_assistant.staff.validation.contact_rules import phone_messages, verified_numbers
 from prevent_assistant.staff.validation.content_rules import (
     MAX_WORDS,
     MIN_READING_EASE,
@@ -55,7 +56,7 @@ def check_answer(project: Project, name: str, text: str, number: int = 1) -> Ans
     """The rules for variation `number` of the response `name` if its text were `text`."""
     label = answer_label(project, name, number)
     factual = name in factual_answers(project)
-    found = [word_limit_message(label, text)]
+    found = [word_limit_message(label, text), *phone_messages(label, text, verified_numbers(project.root))]
     if factual:
         found += [source_message(label, text), reading_ease_message(label, text)]
     return AnswerReport(
