@@ -22,7 +22,10 @@ from prevent_assistant.console.answers import answer_pages
 from prevent_assistant.console.auth import auth
 from prevent_assistant.console.changes import change_pages
 from prevent_assistant.console.handoffs import handoff_pages
+from prevent_assistant.console.inbox import inbox_pages
 from prevent_assistant.console.models import models_pages
+from prevent_assistant.console.stats import stats_pages
+from prevent_assistant.console.stories import story_pages
 from prevent_assistant.console.web import (
     NavItem,
     error_page,
@@ -42,9 +45,12 @@ MAX_REQUEST_BYTES = 64 * 1024
 NAV = [
     NavItem("/", "home", ("handler", "editor", "admin")),
     NavItem("/handoffs", "handoffs", ("handler",)),
+    NavItem("/inbox", "inbox", ("editor", "admin")),
     NavItem("/answers", "answers", ("editor", "admin")),
     NavItem("/changes", "changes", ("editor", "admin")),
     NavItem("/models", "models", ("editor", "admin")),
+    NavItem("/stories", "stories", ("editor", "admin")),
+    NavItem("/stats", "stats", ("editor", "admin")),
     NavItem("/admin/accounts", "accounts", ("admin",)),
     NavItem("/audit", "audit", ("admin",)),
     NavItem("/account/password", "password", ("handler", "editor", "admin")),
@@ -78,7 +84,18 @@ async def health(request: Request) -> HTTPResponse:
 
 def blueprints() -> list[Blueprint]:
     """Every area of the console. Add the handoff pages' blueprint here."""
-    return [home, auth, admin, handoff_pages, models_pages, answer_pages, change_pages]
+    return [
+        home,
+        auth,
+        admin,
+        handoff_pages,
+        models_pages,
+        answer_pages,
+        change_pages,
+        inbox_pages,
+        stats_pages,
+        story_pages,
+    ]
 
 
 def _error(request: Request, exception: Exception) -> HTTPResponse:

@@ -39,6 +39,20 @@ def four_eyes() -> bool:
     return (value.lower() if isinstance(value, str) else value) not in OFF_VALUES
 
 
+# Changes to the conversation tests and stories are shown on the stories page, examples from the inbox on the
+# inbox; the rest are answers and clips.
+STORY_KINDS = ("conversation_test", "story")
+
+
+def where_it_lives(kind: str, name: str, variation: int | None) -> str:
+    """The page that shows what a change edits: its answer or clip, or the stories page."""
+    if kind in STORY_KINDS:
+        return "/stories"
+    if kind == "examples":
+        return "/inbox"
+    return f"/answers/{name}" + (f"?variation={variation}" if variation and variation != 1 else "")
+
+
 def subject(change: store.Change) -> str:
     """How a change is named in the audit log: its number and what it changes, never its words."""
     return f"change {change.id}: {change.kind} {change.target}"
@@ -122,7 +136,7 @@ def change_page(
         a=text,
         change=change,
         diff=diff_lines(change),
-        answer_href=f"/answers/{name}" + (f"?variation={variation}" if variation and variation != 1 else ""),
+        answer_href=where_it_lives(change.kind, name, variation),
         may_approve=changes.may_review(change, me, four_eyes()),
         notice=notice,
         error=error,

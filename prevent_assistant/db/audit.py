@@ -48,6 +48,14 @@ ACTIONS = (
     "change_applied",
     "change_rejected",
     "change_reverted",
+    "inbox_viewed",
+    "inbox_guess_confirmed",
+    "inbox_topic_chosen",
+    "inbox_dismissed",
+    "stats_viewed",
+    "stories_viewed",
+    "conversations_listed",
+    "conversation_viewed",
 )
 _NAME_LENGTH = 64
 _SUBJECT_LENGTH = 255

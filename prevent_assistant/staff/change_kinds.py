@@ -248,3 +248,11 @@ KINDS: dict[str, ContentKind] = {"response": ResponseKind(), "clip": ClipKind()}
 def register_kind(name: str, kind: ContentKind) -> None:
     """Add a kind of change (the review inbox adds "examples"); `name` must be one of CHANGE_KINDS."""
     KINDS[name] = kind
+
+
+# The review inbox's training examples register themselves ("examples"); imported last, as they build on
+# the helpers above.
+import prevent_assistant.staff.example_kind  # noqa: E402,F401
+
+# Real conversations saved as conversation tests and as stories ("conversation_test", "story").
+import prevent_assistant.staff.story_kinds  # noqa: E402,F401

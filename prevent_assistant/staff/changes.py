@@ -174,9 +174,14 @@ def _apply(root: Path, change: Change, reviewer: Person) -> str | None:
 
 
 def _snapshot(root: Path) -> dict[Path, bytes]:
-    """Every YAML file a change may write, as it is now."""
+    """Every YAML file a change may write (the conversation tests too), as it is now."""
     paths = ProjectPaths(root)
-    files = [paths.domain, *paths.data_dir.rglob("*.yml"), *paths.data_dir.rglob("*.yaml")]
+    files = [
+        paths.domain,
+        paths.test_stories,
+        *paths.data_dir.rglob("*.yml"),
+        *paths.data_dir.rglob("*.yaml"),
+    ]
     return {path: path.read_bytes() for path in files if path.is_file()}
 
 

@@ -21,7 +21,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("author_id", sa.Integer(), sa.ForeignKey("accounts.id"), nullable=False),
-        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("target", sa.String(255), nullable=False),
         sa.Column("summary", sa.String(255), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
@@ -31,7 +31,10 @@ def upgrade() -> None:
         sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("commit", sa.String(64), nullable=True),
         sa.Column("reverts_id", sa.Integer(), sa.ForeignKey("content_changes.id"), nullable=True),
-        sa.CheckConstraint("kind IN ('response', 'clip', 'examples')", name="ck_content_changes_kind"),
+        sa.CheckConstraint(
+            "kind IN ('response', 'clip', 'examples', 'conversation_test', 'story')",
+            name="ck_content_changes_kind",
+        ),
         sa.CheckConstraint(
             "status IN ('pending', 'approved', 'rejected', 'reverted')", name="ck_content_changes_status"
         ),
