@@ -238,6 +238,26 @@ def project_copy(tmp_path) -> Path:
     return copy
 
 
+# --- The browser --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's Chromium through Playwright, once per test module (tests/chromium.py)."""
+    from chromium import launched
+
+    with launched() as running:
+        yield running
+
+
+@pytest.fixture
+def tab(browser) -> Iterator:
+    """A console page in a browser context of its own: CSP errors collected, axe-core loadable."""
+    from chromium import console_page
+
+    page = console_page(browser)
+    yield page
+    page.context.close()
+
+
 # --- Markers: what each test needs, found from what it uses ----------------------------------------------
 # Registered in pyproject.toml; `make test-fast` leaves out every test with one. A test is marked from the
 # fixtures it uses (item.fixturenames holds every fixture it needs, however indirectly) and from what its
@@ -253,6 +273,8 @@ FIXTURE_MARKERS: dict[str, set[str]] = {
     "redis_url": {"redis"},
     # A copy of the project is made to edit and retrain it (models/ itself is never retrained by a test).
     "project_copy": {"training"},
+    "browser": {"browser"},
+    "tab": {"browser"},
 }
 # A fixture parametrised over the two databases (`database`, `live`, ...): only its PostgreSQL case needs
 # PostgreSQL, whatever its code names.

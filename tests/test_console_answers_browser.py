@@ -6,12 +6,11 @@ axe-core finds no serious or critical problems, and the console's CSP reports no
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
-import pyotp
 import pytest
 import yaml
-from console_fixtures import PASSWORD, WORDING, Console, add_account, running_console
+from chromium import SCREENSHOTS, serious_violations, sign_in
+from console_fixtures import Console, running_console
 from test_console_answers import SHORTER, project_repository
 
 from conftest import ROOT, migrated
@@ -20,10 +19,6 @@ from prevent_assistant.staff.validation.content_rules import MAX_WORDS
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 WORDS = yaml.safe_load((ROOT / "content" / "console-answers.yml").read_text(encoding="utf-8"))
 WIDGET = yaml.safe_load((ROOT / "content" / "widget.yml").read_text(encoding="utf-8"))
 
@@ -38,56 +33,8 @@ def console(tmp_path_factory) -> Iterator[Console]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test-deps` installs Debian's package")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def tab(browser) -> Iterator:
-    # The CSP stays on: axe-core is answered by the test as if the console served it (same origin).
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route(
-        "**/static/test-axe.js", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript")
-    )
-    opened = context.new_page()
-    opened.csp_errors = []
-    opened.on("console", lambda m: "Content Security Policy" in m.text and opened.csp_errors.append(m.text))
-    yield opened
-    context.close()
-
-
-def serious_violations(tab) -> list[str]:
-    tab.add_script_tag(url="/static/test-axe.js")
-    return tab.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
-    )
-
-
-def sign_in(tab, console: Console, start: str) -> None:
-    """A new editor signs in (name, password, enrolment with a code) and lands on `start`."""
-    name = add_account(console.database, "editor")
-    tab.goto(console.url + start)
-    tab.get_by_label(WORDING["login"]["name_label"]).fill(name)
-    tab.get_by_label(WORDING["login"]["password_label"]).fill(PASSWORD)
-    tab.keyboard.press("Enter")
-    secret = tab.locator("code.secret").inner_text().replace(" ", "")
-    tab.get_by_label(WORDING["enrol"]["label"]).fill(pyotp.TOTP(secret).now())
-    tab.keyboard.press("Enter")
-    tab.get_by_role("link", name=WORDING["recovery"]["continue"]).click()
-
-
 def test_the_checks_and_the_preview_follow_the_typing(console, tab):
-    sign_in(tab, console, "/answers/utter_faq/ages")
+    sign_in(tab, console, "editor", "/answers/utter_faq/ages")
     expect(tab.get_by_role("heading", level=1)).to_have_text(
         WORDS["edit"]["title"].format(name="utter_faq/ages")
     )
@@ -123,7 +70,7 @@ def test_the_checks_and_the_preview_follow_the_typing(console, tab):
 
 
 def test_a_clip_preview_draws_the_card_as_the_widget_does(console, tab):
-    sign_in(tab, console, "/answers/utter_clip/faith")
+    sign_in(tab, console, "editor", "/answers/utter_clip/faith")
     tab.get_by_label(WORDS["edit"]["title_label"]).fill("Prevent is for every faith")
     card = tab.locator("#answer-preview article.pa-clip")
     expect(card.locator("h3.pa-clip__title")).to_have_text("Prevent is for every faith")
@@ -137,7 +84,7 @@ def test_a_clip_preview_draws_the_card_as_the_widget_does(console, tab):
 
 
 def test_the_lists_of_answers_and_changes_have_no_accessibility_problems(console, tab):
-    sign_in(tab, console, "/answers")
+    sign_in(tab, console, "editor", "/answers")
     expect(tab.get_by_role("link", name="utter_faq/ages")).to_be_visible()
     assert serious_violations(tab) == []
     tab.goto(console.url + "/changes")

@@ -4,21 +4,16 @@ sign-in by keyboard, enrolment, home; axe-core finds no serious or critical prob
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pyotp
 import pytest
+from chromium import SCREENSHOTS, serious_violations
 from console_fixtures import PASSWORD, WORDING, Console, add_account, running_console
 
-from conftest import ROOT, migrated
+from conftest import migrated
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="module")
@@ -26,43 +21,6 @@ def console(tmp_path_factory) -> Iterator[Console]:
     directory = tmp_path_factory.mktemp("console-browser")
     with running_console(migrated(f"sqlite:///{directory / 'prevent.db'}"), directory) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test-deps` installs Debian's package")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def tab(browser) -> Iterator:
-    # The console's CSP stays on. axe-core is injected as if the console served it (a same-origin script the
-    # test answers itself), so the policy need not be bypassed and a CSP error would still show.
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route(
-        "**/static/test-axe.js", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript")
-    )
-    opened = context.new_page()
-    opened.csp_errors = []
-    opened.on("console", lambda m: "Content Security Policy" in m.text and opened.csp_errors.append(m.text))
-    yield opened
-    context.close()
-
-
-def serious_violations(tab) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    tab.add_script_tag(url="/static/test-axe.js")
-    return tab.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
-    )
 
 
 def test_sign_in_by_keyboard_enrol_and_reach_home_with_no_accessibility_problems(console, tab):

@@ -11,13 +11,13 @@ One training (about half a minute with Rasa's cache)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pyotp
 import pytest
 import yaml
-from console_fixtures import PASSWORD, WORDING, Console, add_account, running_console, signed_in
+
+# Screenshots go to the git-ignored SCREENSHOTS; the README's copies in docs/screenshots/ are made by hand.
+from chromium import SCREENSHOTS, console_page, serious_violations, sign_in
+from console_fixtures import running_console, signed_in
 from test_console_inbox import git, in_git
 from test_console_models import WORDS as MODEL_WORDS
 from test_console_models import answer, prepare
@@ -28,11 +28,6 @@ from prevent_assistant.db.audit import AuditQuery, entries
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-# Git-ignored, like every test artefact; the README's copies in docs/screenshots/ are made from these by hand.
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 JOB_SECONDS = 900
 INBOX = yaml.safe_load((ROOT / "content" / "console-inbox.yml").read_text(encoding="utf-8"))
 CHANGES = yaml.safe_load((ROOT / "content" / "console-answers.yml").read_text(encoding="utf-8"))
@@ -50,37 +45,9 @@ OTHERS = [
 ]
 
 
-@pytest.fixture
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test-deps` installs Debian's package")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
 def new_tab(browser) -> object:
-    """A browser of its own (its own cookies); axe-core is answered as if the console served it."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    context.route(
-        "**/static/test-axe.js", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript")
-    )
-    opened = context.new_page()
-    opened.csp_errors = []
-    opened.on("console", lambda m: "Content Security Policy" in m.text and opened.csp_errors.append(m.text))
-    return opened
-
-
-def serious_violations(tab) -> list[str]:
-    tab.add_script_tag(url="/static/test-axe.js")
-    return tab.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
-    )
+    """A browser of its own (its own cookies), in British English, able to run axe-core."""
+    return console_page(browser, locale="en-GB")
 
 
 def ask_in_widget(tab, rasa_url: str, text: str):
@@ -93,21 +60,6 @@ def ask_in_widget(tab, rasa_url: str, text: str):
     box.fill(text)
     box.press("Enter")
     return log
-
-
-def sign_in(tab, console: Console, role: str, path: str) -> str:
-    """A new account of `role` signs in (enrolling its authenticator) and lands on `path`."""
-    name = add_account(console.database, role)
-    tab.goto(console.url + path)
-    tab.get_by_label(WORDING["login"]["name_label"]).fill(name)
-    tab.get_by_label(WORDING["login"]["password_label"]).fill(PASSWORD)
-    tab.get_by_role("button", name=WORDING["login"]["submit"]).click()
-    secret = tab.locator("code.secret").inner_text().replace(" ", "")
-    tab.get_by_label(WORDING["enrol"]["label"]).fill(pyotp.TOTP(secret).now())
-    tab.get_by_role("button", name=WORDING["enrol"]["submit"]).click()
-    tab.get_by_role("link", name=WORDING["recovery"]["continue"]).click()
-    tab.goto(console.url + path)
-    return name
 
 
 def test_a_wrong_answer_is_taught_approved_trained_and_deployed(project_copy, tmp_path, monkeypatch, browser):

@@ -1,30 +1,30 @@
 """The call handlers' pages in a real browser (Debian's Chromium, driven by Playwright) against a real
-console process: a handler signs in, finds a handoff by the reference as a caller says it, picks it up,
-adds a note and closes it, all with the keyboard only; axe-core finds no serious or critical problems on
-the queue and handoff pages; the queue refreshes itself under the console's CSP, with no CSP errors."""
+console process, and issue 13 end to end: in the widget of a real assistant on the same database, one person
+declines to share (nothing is stored) and another shares; a handler signs in with a password and a TOTP code,
+finds the handoff by the reference as a caller says it, reads the redacted transcript, picks it up, adds a
+note with a phone number (stored redacted) and closes it, all with the keyboard only; the audit log holds
+each step. axe-core finds no serious or critical problems on the queue and handoff pages; the queue
+refreshes itself under the console's CSP, with no CSP errors."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
-import pyotp
 import pytest
 import yaml
-from console_fixtures import PASSWORD, WORDING, Console, add_account, running_console
+from chromium import SCREENSHOTS, serious_violations, sign_in, tab_to
+from console_fixtures import Console, running_console
+from test_widget_browser import DOMAIN, HANDOFF, ask, open_widget, share_button
 
-from conftest import ROOT, migrated
-from prevent_assistant.db.handoffs import create_handoff, get_handoff
+from conftest import ROOT, migrated, start_stack
+from prevent_assistant.db.audit import LOGIN_SUCCEEDED, AuditQuery, entries
+from prevent_assistant.db.handoffs import REFERENCE_PATTERN, create_handoff, get_handoff, list_handoffs
 from prevent_assistant.redaction import redact
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 WORDS = yaml.safe_load((ROOT / "content" / "console-handoffs.yml").read_text(encoding="utf-8"))
 OUTCOMES = yaml.safe_load((ROOT / "content" / "outcomes.yml").read_text(encoding="utf-8"))["outcomes"]
 # The shortest refresh the script allows, so the test sees one without waiting half a minute.
@@ -40,66 +40,41 @@ def console(tmp_path_factory) -> Iterator[Console]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test-deps` installs Debian's package")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
+def assistant(console: Console) -> Iterator:
+    """The public assistant on the console's database, as `make run` serves the two side by side."""
+    with start_stack(console.database) as stack:
+        yield stack
 
 
-@pytest.fixture
-def tab(browser) -> Iterator:
-    # The CSP stays on: axe-core is answered by the test as if the console served it (same origin).
+WORRY = "my nephew Jack Dawson keeps sharing extremist videos, please ring me on 07700 900123"
+
+
+def answer_offer_in_the_widget(browser, assistant, share: bool) -> str | None:
+    """A person tells the widget they are worried about someone, sees the summary the call handler would
+    see, and shares it or not; the reference the chat gives when they share."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route(
-        "**/static/test-axe.js", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript")
-    )
-    opened = context.new_page()
-    opened.csp_errors = []
-    opened.on("console", lambda m: "Content Security Policy" in m.text and opened.csp_errors.append(m.text))
-    yield opened
-    context.close()
-
-
-def serious_violations(tab) -> list[str]:
-    tab.add_script_tag(url="/static/test-axe.js")
-    return tab.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
-    )
-
-
-def tab_to(tab, target, limit: int = 40) -> None:
-    """Press Tab until `target` has the focus, as a keyboard user moves through the page."""
-    for _ in range(limit):
-        if target.evaluate("element => element === document.activeElement"):
-            return
-        tab.keyboard.press("Tab")
-    pytest.fail(f"{target} never got the focus in {limit} presses of Tab")
+    try:
+        page = context.new_page()
+        page.goto(f"{assistant.rasa_url}/webhooks/widget/")
+        log = open_widget(page)
+        ask(page, WORRY)
+        expect(share_button(log)).to_be_visible(timeout=30_000)
+        if not share:
+            log.get_by_role("button", name=HANDOFF["dont_share_button"], exact=True).click()
+            not_shared = DOMAIN["responses"]["utter_handoff_not_shared"][0]["text"].split(".")[0]
+            expect(log.locator(".pa-msg--bot").filter(has_text=not_shared)).to_be_visible(timeout=30_000)
+            return None
+        share_button(log).click()
+        given = log.locator(".pa-msg--bot").filter(has_text="PRV-")
+        expect(given).to_be_visible(timeout=30_000)
+        return next(word.strip(".,") for word in given.inner_text().split() if word.startswith("PRV-"))
+    finally:
+        context.close()
 
 
 def sign_in_by_keyboard(tab, console: Console) -> None:
-    """A new handler signs in: name and password, then enrolment with a code from the setup key."""
-    name = add_account(console.database, "handler")
-    tab.goto(console.url + "/handoffs")  # straight to the queue: sign-in comes back here
-    tab_to(tab, tab.get_by_label(WORDING["login"]["name_label"]))
-    tab.keyboard.type(name)
-    tab.keyboard.press("Tab")
-    tab.keyboard.type(PASSWORD)
-    tab.keyboard.press("Enter")
-    expect(tab.get_by_role("heading", level=1)).to_have_text(WORDING["enrol"]["title"])
-    secret = tab.locator("code.secret").inner_text().replace(" ", "")
-    tab_to(tab, tab.get_by_label(WORDING["enrol"]["label"]))
-    tab.keyboard.type(pyotp.TOTP(secret).now())
-    tab.keyboard.press("Enter")
-    continue_link = tab.get_by_role("link", name=WORDING["recovery"]["continue"])
-    tab_to(tab, continue_link)
-    tab.keyboard.press("Enter")
+    """A new handler signs in by keyboard alone, straight to the queue."""
+    sign_in(tab, console, "handler", "/handoffs", by_keyboard=True)
     expect(tab.get_by_role("heading", level=1)).to_have_text(WORDS["queue"]["title"])
 
 
@@ -114,8 +89,15 @@ def shared(console: Console) -> str:
     ).reference
 
 
-def test_a_handler_handles_a_handoff_by_keyboard_alone(console, tab):
-    reference = shared(console)
+def test_a_handoff_shared_in_the_widget_is_handled_by_keyboard_and_every_step_is_audited(
+    console, assistant, browser, tab
+):
+    stored = len(list_handoffs(url=console.database))
+    assert answer_offer_in_the_widget(browser, assistant, share=False) is None
+    assert len(list_handoffs(url=console.database)) == stored  # a no leaves nothing for the call handler
+    reference = answer_offer_in_the_widget(browser, assistant, share=True)
+    assert reference is not None and REFERENCE_PATTERN.match(reference)
+    assert len(list_handoffs(url=console.database)) == stored + 1
     found: dict[str, list[str]] = {}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     sign_in_by_keyboard(tab, console)
@@ -131,7 +113,10 @@ def test_a_handler_handles_a_handoff_by_keyboard_alone(console, tab):
     expect(tab.get_by_role("heading", level=1)).to_have_text(heading)
     transcript = tab.locator(".transcript")
     expect(transcript).to_contain_text("[name]")
-    expect(transcript).not_to_contain_text("Jack Dawson")
+    expect(transcript).to_contain_text("[phone]")
+    expect(transcript).not_to_contain_text("Dawson")
+    expect(transcript).not_to_contain_text("07700")
+    expect(transcript).not_to_contain_text("](tel:")  # the replies' links read as the person saw them
     found["handoff"] = serious_violations(tab)
 
     tab_to(tab, tab.get_by_role("button", name=WORDS["handoff"]["pick_up"]))
@@ -163,6 +148,13 @@ def test_a_handler_handles_a_handoff_by_keyboard_alone(console, tab):
     assert (record.status, record.outcome) == ("closed", first)
     assert found == {"queue": [], "handoff": [], "closed": []}
     assert tab.csp_errors == []
+    # The audit log holds each step, by whom: the sign-in, the views, the pick-up, the note and the closing.
+    audited = entries(AuditQuery(), url=console.database)
+    handler = next(entry.account_name for entry in audited if entry.action == LOGIN_SUCCEEDED)
+    steps = {
+        entry.action for entry in audited if entry.subject == reference and entry.account_name == handler
+    }
+    assert {"handoff_viewed", "handoff_picked_up", "handoff_note_added", "handoff_closed"} <= steps
 
 
 def test_the_queue_refreshes_itself_under_the_pages_policy(console, tab):

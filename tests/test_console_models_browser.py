@@ -7,12 +7,10 @@ job page while it runs and once it has passed. One training (about half a minute
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
-import pyotp
 import pytest
-from console_fixtures import PASSWORD, WORDING, Console, add_account, running_console
+from chromium import SCREENSHOTS, serious_violations, sign_in, tab_to
+from console_fixtures import Console, running_console
 from test_console_models import CHANGED, WORDS, answer, change_answer, prepare
 
 from conftest import ROOT, migrated, start_stack
@@ -20,75 +18,12 @@ from conftest import ROOT, migrated, start_stack
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 JOB_SECONDS = 900
 
 
-@pytest.fixture
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test-deps` installs Debian's package")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def tab(browser) -> Iterator:
-    # The CSP stays on: axe-core is answered by the test as if the console served it (same origin).
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route(
-        "**/static/test-axe.js", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript")
-    )
-    opened = context.new_page()
-    opened.csp_errors = []
-    opened.on("console", lambda m: "Content Security Policy" in m.text and opened.csp_errors.append(m.text))
-    yield opened
-    context.close()
-
-
-def serious_violations(tab) -> list[str]:
-    tab.add_script_tag(url="/static/test-axe.js")
-    return tab.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
-    )
-
-
-def tab_to(tab, target, limit: int = 40) -> None:
-    """Press Tab until `target` has the focus, as a keyboard user moves through the page."""
-    for _ in range(limit):
-        if target.evaluate("element => element === document.activeElement"):
-            return
-        tab.keyboard.press("Tab")
-    pytest.fail(f"{target} never got the focus in {limit} presses of Tab")
-
-
 def sign_in_by_keyboard(tab, console: Console) -> None:
-    """A new editor signs in: name and password, then enrolment with a code from the setup key; the
-    sign-in comes back to the Models page."""
-    name = add_account(console.database, "editor")
-    tab.goto(console.url + "/models")
-    tab_to(tab, tab.get_by_label(WORDING["login"]["name_label"]))
-    tab.keyboard.type(name)
-    tab.keyboard.press("Tab")
-    tab.keyboard.type(PASSWORD)
-    tab.keyboard.press("Enter")
-    expect(tab.get_by_role("heading", level=1)).to_have_text(WORDING["enrol"]["title"])
-    secret = tab.locator("code.secret").inner_text().replace(" ", "")
-    tab_to(tab, tab.get_by_label(WORDING["enrol"]["label"]))
-    tab.keyboard.type(pyotp.TOTP(secret).now())
-    tab.keyboard.press("Enter")
-    continue_link = tab.get_by_role("link", name=WORDING["recovery"]["continue"])
-    tab_to(tab, continue_link)
-    tab.keyboard.press("Enter")
+    """A new editor signs in by keyboard alone, back to the Models page."""
+    sign_in(tab, console, "editor", "/models", by_keyboard=True)
     expect(tab.get_by_role("heading", level=1)).to_have_text(WORDS["models"]["title"])
 
 

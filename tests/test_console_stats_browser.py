@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
+from chromium import serious_violations, sign_in
 from console_fixtures import Console, running_console
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
-from test_console_answers_browser import browser, serious_violations, sign_in, tab  # noqa: F401
 from test_console_stats import populate
 from test_console_stories import SENDER, conversation
 from test_review_and_stats import noon
@@ -38,7 +38,7 @@ def console(tmp_path_factory) -> Iterator[Console]:
 
 
 def test_the_stats_and_stories_pages_pass_axe_with_no_csp_errors(console, tab):  # noqa: F811
-    sign_in(tab, console, "/stats?period=30d")
+    sign_in(tab, console, "editor", "/stats?period=30d")
     expect(tab.get_by_role("heading", level=1)).to_have_text(STATS["title"])
     # Each chart is an image named by its own title, drawn with bars.
     expect(tab.get_by_role("img", name=STATS["per_day"]["title"])).to_be_visible()

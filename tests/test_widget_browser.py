@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import yaml
+from chromium import AXE, SCREENSHOTS, serious_violations, watch_csp
 from limits import parse_many
 from sqlalchemy import func, select
 
@@ -20,22 +20,9 @@ from prevent_assistant.settings import DATABASE_URL_VARIABLE, describe_duration,
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 LABELS = yaml.safe_load((ROOT / "content" / "widget.yml").read_text(encoding="utf-8"))
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 HANDOFF = yaml.safe_load((ROOT / "content" / "handoff.yml").read_text(encoding="utf-8"))
-# Flags for a machine with no network: no background calls home, no sandbox as root.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MYTH_QUESTIONS = {
     "faith": "isn't prevent just there to target muslims",
     "spying": "is prevent basically spying on families",
@@ -45,24 +32,10 @@ MYTH_QUESTIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make test-deps` installs Debian's package")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def page(browser, stack) -> Iterator:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.csp_errors = []
-    opened.on("console", lambda m: "Content Security Policy" in m.text and opened.csp_errors.append(m.text))
+    opened = watch_csp(context.new_page())
     opened.goto(f"{stack.rasa_url}/webhooks/widget/")
     yield opened
     context.close()
@@ -477,7 +450,7 @@ def test_the_offer_reads_as_a_summary_and_dont_share_keeps_nothing(browser, stac
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     summary.scroll_into_view_if_needed()
     tab.screenshot(path=str(SCREENSHOTS / "widget-consent-360.png"))
-    assert serious_violations(tab) == []
+    assert serious_violations(tab, from_console=False) == []
     assert tab.evaluate("() => document.documentElement.scrollWidth") <= 360
 
     log.get_by_role("button", name=HANDOFF["dont_share_button"], exact=True).click()
@@ -526,16 +499,6 @@ def test_footer_links_open_the_privacy_and_accessibility_pages_in_a_new_tab(page
     assert page.csp_errors == []
 
 
-def serious_violations(tab) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    tab.add_script_tag(path=str(AXE))
-    return tab.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact))"
-        ".map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"
-    )
-
-
 @pytest.mark.parametrize("path", ["privacy", "accessibility"])
 def test_privacy_and_accessibility_pages_pass_axe_and_reflow(browser, stack, path):
     results = {}
@@ -547,7 +510,7 @@ def test_privacy_and_accessibility_pages_pass_axe_and_reflow(browser, stack, pat
             describe_duration(retention()) if path == "privacy" else "2.2"
         )
         assert tab.evaluate("() => document.documentElement.scrollWidth") <= viewport[0]
-        results[name] = serious_violations(tab)
+        results[name] = serious_violations(tab, from_console=False)
         context.close()
     assert results == {"desktop": [], "320px": []}
 
@@ -561,7 +524,7 @@ def test_axe_finds_nothing_serious_with_the_delete_question_open(browser, stack)
     expect(delete_question(tab)).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(SCREENSHOTS / "widget-delete-question-360.png"))
-    assert serious_violations(tab) == []
+    assert serious_violations(tab, from_console=False) == []
     context.close()
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import requests
-import test_widget_browser as browser_tests
 import yaml
 from test_widget_browser import LABELS, answer_start, ask, launcher, open_widget
 
@@ -28,8 +27,6 @@ from prevent_assistant.channels.widget_assets import ASSET_TYPES, MODULES, WORDI
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-# The widget's other browser tests' Chromium fixture, so both files drive the browser the same way.
-browser = browser_tests.browser
 CHANNEL = "prevent_assistant.channels.widget.WidgetInput"
 MAX_MODULE_LINES = 300
 

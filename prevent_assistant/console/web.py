@@ -7,6 +7,7 @@ cookies after it. A POST without the right CSRF token never reaches a handler.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -54,6 +55,16 @@ SECURITY_HEADERS = {
 _environment = Environment(
     loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True), trim_blocks=True
 )
+# The assistant's replies are written in the chat's Markdown: `[0800 011 3764](tel:+448000113764)`.
+MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)\s]+\)")
+
+
+def link_text(text: str) -> str:
+    """A reply as the person read it: a link's words without the Markdown around them (still escaped)."""
+    return MARKDOWN_LINK.sub(r"\1", text)
+
+
+_environment.filters["link_text"] = link_text
 
 
 @dataclass(frozen=True)
