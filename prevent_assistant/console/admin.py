@@ -11,7 +11,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from prevent_assistant.console import credentials
-from prevent_assistant.console.web import audit, redirect, render, require_role, signed_in, wording
+from prevent_assistant.console.web import Paging, audit, redirect, render, require_role, signed_in, wording
 from prevent_assistant.db import accounts
 from prevent_assistant.db import audit as audit_log
 from prevent_assistant.db.models import utc_now
@@ -96,12 +96,11 @@ async def audit_page(request: Request) -> HTTPResponse:
         )  # fmt: skip
     query = audit_log.AuditQuery(since=utc_now() - since, account=account, action=action)
     total = audit_log.count(query)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
-    found = audit_log.entries(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    paging = Paging.of(page, total, PAGE_SIZE)
+    found = audit_log.entries(query, limit=PAGE_SIZE, offset=paging.offset)
     audit(request, "audit_viewed")
     filters = {"since": since_text, "account": account or "", "action": action or ""}
     return render(
-        request, "audit.html", entries=found, total=total, page=page, pages=pages, filters=filters,
-        actions=audit_log.ACTIONS, first=(page - 1) * PAGE_SIZE + 1, last=(page - 1) * PAGE_SIZE + len(found),
+        request, "audit.html", entries=found, total=total, filters=filters, actions=audit_log.ACTIONS,
+        **paging.shown(len(found)),
     )  # fmt: skip

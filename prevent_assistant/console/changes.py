@@ -20,7 +20,7 @@ from sanic.response import HTTPResponse
 
 from prevent_assistant.console import config
 from prevent_assistant.console.answers import CLIP_PREFIX, EDITORS, acting, project_of, wording
-from prevent_assistant.console.web import audit, redirect, render, require_role
+from prevent_assistant.console.web import Paging, audit, page_asked, redirect, render, require_role
 from prevent_assistant.db import changes as store
 from prevent_assistant.staff import changes
 from prevent_assistant.staff.change_kinds import KINDS
@@ -62,15 +62,10 @@ def subject(change: store.Change) -> str:
 @require_role(*EDITORS)
 async def changes_page(request: Request) -> HTTPResponse:
     """Pending changes (all), then the history of reviewed ones, newest first, a page at a time."""
-    try:
-        page = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        page = 1
     reviewed = store.ChangeQuery(statuses=REVIEWED)
     total = store.count_changes(reviewed)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
-    history = store.list_changes(reviewed, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    paging = Paging.of(page_asked(request), total, PAGE_SIZE)
+    history = store.list_changes(reviewed, limit=PAGE_SIZE, offset=paging.offset)
     pending = store.list_changes(store.ChangeQuery(statuses=("pending",)), limit=500)
     text = wording()
     return render(
@@ -81,10 +76,7 @@ async def changes_page(request: Request) -> HTTPResponse:
         pending=pending,
         history=history,
         total=total,
-        page=page,
-        pages=pages,
-        first=(page - 1) * PAGE_SIZE + 1,
-        last=(page - 1) * PAGE_SIZE + len(history),
+        **paging.shown(len(history)),
         four_eyes=four_eyes(),
     )
 

@@ -24,12 +24,13 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from prevent_assistant.console.web import audit, redirect, render, require_role, signed_in
+from prevent_assistant.console.answers import acting
+from prevent_assistant.console.web import Paging, audit, redirect, render, require_role
 from prevent_assistant.db import changes as change_store
 from prevent_assistant.db import inbox as store
 from prevent_assistant.db.inbox import InboxMessage, InboxQuery
 from prevent_assistant.staff import inbox
-from prevent_assistant.staff.changes import ChangeRefused, Person
+from prevent_assistant.staff.changes import ChangeRefused
 
 inbox_pages = Blueprint("console_inbox")
 EDITORS = ("editor", "admin")
@@ -45,12 +46,6 @@ class BadFilter(ValueError):
 
 def project_of(request: Request) -> Path:
     return Path(request.app.ctx.project)
-
-
-def acting(request: Request) -> Person:
-    session = signed_in(request)
-    assert session is not None  # require_role
-    return Person(session.account.id, session.account.name)
 
 
 def uk_time(sent_at: float, text: Mapping[str, Any]) -> str:
@@ -160,9 +155,9 @@ def inbox_page(
     except BadFilter as bad:
         query, error, status = base, str(text["filters"][str(bad)]), 400
     total = store.count_messages(query)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    rows = store.list_messages(query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    paging = Paging.of(page, total, PAGE_SIZE)
+    page, pages = paging.page, paging.pages
+    rows = store.list_messages(query, limit=PAGE_SIZE, offset=paging.offset)
     audit(request, "inbox_viewed", f"page {page} of {pages}", succeeded=status < 400)
     here = urlencode(values)
     return render(
@@ -176,10 +171,7 @@ def inbox_page(
         topics=topics,
         rows=[_row(message, text, topics) for message in rows],
         total=total,
-        page=page,
-        pages=pages,
-        first=(page - 1) * PAGE_SIZE + 1,
-        last=(page - 1) * PAGE_SIZE + len(rows),
+        **paging.shown(len(rows)),
         filtered=bool(values),
         page_link=lambda number: "/inbox?" + urlencode({**values, "page": number}),
         back="/inbox" + (f"?{here}&page={page}" if here else f"?page={page}"),

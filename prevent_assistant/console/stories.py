@@ -28,7 +28,7 @@ from sanic.response import HTTPResponse
 from prevent_assistant.console.answers import acting, form_value, project_of
 from prevent_assistant.console.answers import wording as change_wording
 from prevent_assistant.console.stats import topic_words
-from prevent_assistant.console.web import audit, redirect, render, require_role
+from prevent_assistant.console.web import Paging, audit, page_asked, redirect, render, require_role
 from prevent_assistant.content import load_content
 from prevent_assistant.db import transcripts
 from prevent_assistant.names import BOT_EVENT, USER_EVENT
@@ -171,15 +171,10 @@ def _time(moment: float) -> str:
 @require_role(*EDITORS)
 async def conversations_page(request: Request) -> HTTPResponse:
     """Stored conversations, the most recent first, a page at a time."""
-    try:
-        page = max(1, int(request.args.get("page") or 1))
-    except ValueError:
-        page = 1
     total = await asyncio.to_thread(transcripts.count_conversations)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
-    found = await asyncio.to_thread(transcripts.recent_conversations, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    audit(request, "conversations_listed", f"page {page}")
+    paging = Paging.of(page_asked(request), total, PAGE_SIZE)
+    found = await asyncio.to_thread(transcripts.recent_conversations, PAGE_SIZE, paging.offset)
+    audit(request, "conversations_listed", f"page {paging.page}")
     text = wording()
     return render(
         request,
@@ -190,10 +185,7 @@ async def conversations_page(request: Request) -> HTTPResponse:
             {"sender": item.sender_id, "last": _time(item.ended), "messages": item.messages} for item in found
         ],
         total=total,
-        page=page,
-        pages=pages,
-        first=(page - 1) * PAGE_SIZE + 1,
-        last=(page - 1) * PAGE_SIZE + len(found),
+        **paging.shown(len(found)),
     )
 
 

@@ -68,6 +68,37 @@ _environment.filters["link_text"] = link_text
 
 
 @dataclass(frozen=True)
+class Paging:
+    """Where a list shown a page at a time stands (the audit log, changes, the inbox, conversations): the
+    page asked for, kept within the pages there are, so a stale link shows the last page, not an error."""
+
+    page: int
+    pages: int
+    size: int
+
+    @classmethod
+    def of(cls, asked: int, total: int, size: int) -> Paging:
+        pages = max(1, -(-total // size))
+        return cls(min(max(1, asked), pages), pages, size)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    def shown(self, count: int) -> dict[str, int]:
+        """What the page templates and the pager macro read: the page, how many, the first and last shown."""
+        return {"page": self.page, "pages": self.pages, "first": self.offset + 1, "last": self.offset + count}
+
+
+def page_asked(request: Request) -> int:
+    """The `?page=` a person asked for; a missing or garbled one means the first."""
+    try:
+        return max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        return 1
+
+
+@dataclass(frozen=True)
 class NavItem:
     """A link in every page's navigation, shown to the roles that may open it. `label` is a key of
     content/console.yml's `nav:` section."""
