@@ -95,15 +95,17 @@ def console_command(port: int, host: str = "127.0.0.1") -> list[str]:
 
 
 def rasa_run_command(
-    rasa: str, model: Path, port: int, credentials: Path, endpoints: Path, api_token: str
+    python: str, model: Path, port: int, credentials: Path, endpoints: Path, api_token: str
 ) -> list[str]:
-    """The `rasa run` command line for one Rasa server of a stack.
+    """The `rasa run` command line for one Rasa server of a stack, through `prevent_assistant.rasa_server`
+    (Rasa's own command line, without TensorFlow when the model needs none).
 
     The token is joined to its option (`--auth-token=...`): a random URL-safe token starts with "-" about
     one time in 64, and argparse then reads it as an option and refuses to start (a flaky CI failure).
     """
     return [
-        rasa, "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
+        python, "-m", "prevent_assistant.rasa_server",
+        "run", "--model", str(model), "--port", str(port), "--interface", "127.0.0.1",
         "--credentials", str(credentials), "--endpoints", str(endpoints),
         "--enable-api", f"--auth-token={api_token}",
         *widget_cors_arguments(credentials),
@@ -150,12 +152,12 @@ def running_stack(
     endpoints_copy = _endpoints_for(actions_url, endpoints or project_root / "endpoints.yml")
     credentials = credentials or project_root / "credentials.yml"
     processes = ServerProcesses(cwd=project_root, log_dir=log_dir, timeout=timeout)
-    rasa = str(VENV_BIN / "rasa")
+    python = str(VENV_BIN / "python")
     try:
         processes.start(
             "actions",
             [
-                str(VENV_BIN / "python"),
+                python,
                 "-m",
                 "prevent_assistant.action_server",
                 "--actions",
@@ -177,7 +179,7 @@ def running_stack(
             return
         rasa_server_env = {**env, ACTION_SERVER_URL_VARIABLE: f"{actions_url}/webhook", **(rasa_env or {})}
         for index, (port, url) in enumerate(zip(rasa_ports, rasa_urls, strict=True)):
-            command = rasa_run_command(rasa, model, port, credentials, endpoints_copy, api_token)
+            command = rasa_run_command(python, model, port, credentials, endpoints_copy, api_token)
             processes.start(rasa_process_name(index), command, f"{url}/", rasa_server_env)
             if require_model:
                 _check_model_loaded(url, api_token)

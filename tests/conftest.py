@@ -69,6 +69,12 @@ def _require_model() -> Path:
 
 
 @pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The model `make train` made (the tests' model, PREVENT_MODEL to use another)."""
+    return _require_model()
+
+
+@pytest.fixture(scope="session")
 def event_loop_runner() -> Iterator[asyncio.AbstractEventLoop]:
     """One loop for the session: Rasa's Agent keeps loop-bound state between calls."""
     loop = asyncio.new_event_loop()

@@ -14,10 +14,10 @@ from prevent_assistant.serve import PROJECT_ROOT, rasa_run_command
 
 @pytest.mark.parametrize("token", ["plain-token", "-starts-with-a-dash", "--looks-like-an-option"])
 def test_rasa_accepts_the_api_token_however_it_begins(token: str):
-    command = rasa_run_command(
-        "rasa", Path("models/m.tar.gz"), 5005, PROJECT_ROOT / "credentials.yml", Path("endpoints.yml"), token
-    )
-    arguments = create_argument_parser().parse_args(command[1:])
+    credentials = PROJECT_ROOT / "credentials.yml"
+    command = rasa_run_command("python", Path("m.tar.gz"), 5005, credentials, Path("endpoints.yml"), token)
+    assert command[:4] == ["python", "-m", "prevent_assistant.rasa_server", "run"]
+    arguments = create_argument_parser().parse_args(command[3:])
     assert arguments.auth_token == token
     assert arguments.port == 5005
     assert arguments.enable_api is True
