@@ -8,9 +8,9 @@ turn checks with one indexed `COUNT` that the database still holds exactly what 
 else that touched the conversation (another instance answering it, a deletion, the retention purge)
 changes that count, and the tracker is then reloaded from the database as before.
 
-What is kept is what the database holds: the person's messages already redacted, as stored. A tracker is
-kept only if the turn that saved it started no new conversation session (a new session changes which
-events a reload returns), for at most `TTL_SECONDS`, and for at most `MAX_CONVERSATIONS` conversations.
+What is kept is what a reload would return: the person's messages already redacted, as stored, and after
+a turn that started a new conversation session, only that session's events. A tracker is kept for at most
+`TTL_SECONDS`, and for at most `MAX_CONVERSATIONS` conversations.
 
 The bookkeeping follows one tracker object through one turn: `lent` when the store hands it to Rasa,
 `returned` when Rasa saves that same object. A save of any other object (Rasa's HTTP API replacing
@@ -38,10 +38,11 @@ LENT_SECONDS = 60.0
 class Lent:
     """A tracker handed to Rasa for one turn, and what the database held when it was handed out."""
 
-    tracker: DialogueStateTracker
+    tracker: DialogueStateTracker | None  # None: a new conversation, whatever tracker Rasa creates for it
     stored_events: int  # the tracker's first events, which are already in the database
     database_rows: int  # every stored event of the conversation: the freshness check
     expires: float
+    new: bool = False
 
 
 @dataclass
@@ -78,14 +79,28 @@ class RecentTrackers:
         while self._lent and next(iter(self._lent.values())).expires < now:  # oldest first: all live as long
             self._lent.popitem(last=False)
 
+    def lend_new(self, sender_id: str) -> None:
+        """The database holds nothing for `sender_id`: the tracker Rasa creates for it next is lent, with
+        no events stored (Rasa's `get_or_create_tracker` creates it and saves it straight away)."""
+        self._lent.pop(sender_id, None)
+        self._lent[sender_id] = Lent(None, 0, 0, time.monotonic() + LENT_SECONDS, new=True)
+
     def returned(self, tracker: DialogueStateTracker) -> Lent | None:
-        """What was lent, if `tracker` is the very object lent for its conversation."""
+        """What was lent, if `tracker` is the very object lent for its conversation (or the first tracker
+        saved for a conversation lent as new)."""
         lent = self._lent.pop(tracker.sender_id, None)
-        return (
-            lent
-            if lent is not None and lent.tracker is tracker and lent.expires >= time.monotonic()
-            else None
-        )
+        if lent is None or lent.expires < time.monotonic():
+            return None
+        if lent.new and lent.tracker is None:
+            return Lent(tracker, 0, 0, lent.expires, new=True)
+        return lent if lent.tracker is tracker else None
+
+    def lend_kept(self, sender_id: str) -> None:
+        """Lend the tracker just kept back for the rest of the turn that saved it (a new conversation's
+        tracker, which Rasa saves as soon as it creates it and again at the end of the turn)."""
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None:
+            self.lend(sender_id, kept.tracker, kept.database_rows)
 
     def keep(self, tracker: DialogueStateTracker, database_rows: int) -> None:
         self._kept[tracker.sender_id] = _Kept(

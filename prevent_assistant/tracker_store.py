@@ -3,7 +3,8 @@
 Configured in endpoints.yml. Redaction happens as events are written, so the model still classified the
 original words, but names, numbers and addresses never reach the database. The tracker each turn saves is
 kept for the conversation's next turn while the database shows nothing else has changed it
-(`prevent_assistant/tracker_cache.py`), which spares a full reload and a `COUNT` per message.
+(`prevent_assistant/tracker_cache.py`), which spares a full reload and a `COUNT` per message; a new
+conversation's tracker is written the same way and kept from its first turn.
 """
 
 from __future__ import annotations
@@ -121,6 +122,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             database_rows = int(rows.scalar() or 0)
         if database_rows == 0:
             self.recent.forget(sender_id)
+            self.recent.lend_new(sender_id)  # Rasa now creates the tracker and saves it at once
             return None
         tracker = self.recent.take(sender_id, database_rows) or await SQLTrackerStore.retrieve(
             self, sender_id
@@ -154,6 +156,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 session.execute(insert(self.SQLEvent.__table__), rows)
                 session.commit()
         self._keep(tracker, lent, written)
+        if lent.new:  # the save as Rasa created the tracker: the end of this turn saves it again
+            self.recent.lend_kept(tracker.sender_id)
 
     @staticmethod
     def _row(sender_id: str, event: Event) -> dict[str, Any]:
@@ -168,16 +172,24 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         }
 
     def _keep(self, tracker: DialogueStateTracker, lent: Lent, written: list[Event]) -> None:
-        """Keep the saved tracker as a reload would return it: the person's messages redacted, as stored.
-        Not if the turn began a new session, which changes the events a reload returns."""
-        if any(isinstance(event, SessionStarted) for event in written):
-            return
+        """Keep the saved tracker as a reload would return it: the person's messages redacted, as stored,
+        and after a turn that started a session, that session's events replayed into a new tracker."""
         for offset, event in enumerate(written, start=lent.stored_events):
             tracker.events[offset] = event
-        tracker.latest_message = next(
-            (e for e in reversed(tracker.events) if isinstance(e, UserUttered)), tracker.latest_message
-        )
+        if any(isinstance(event, SessionStarted) for event in written):
+            tracker = self._latest_session(tracker)
+        else:
+            tracker.latest_message = next(
+                (e for e in reversed(tracker.events) if isinstance(e, UserUttered)), tracker.latest_message
+            )
         self.recent.keep(tracker, lent.database_rows + len(written))
+
+    def _latest_session(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        """What Rasa's reload returns: the events stamped at or after the latest session start, in order
+        (`SQLTrackerStore._event_query`), replayed as `DialogueStateTracker.from_dict` replays them."""
+        start = max(event.timestamp for event in tracker.events if isinstance(event, SessionStarted))
+        events = [event for event in tracker.events if event.timestamp >= start]
+        return DialogueStateTracker.from_events(tracker.sender_id, events, self.domain.slots)
 
     retrieve_full_tracker = _without_details(SQLTrackerStore.retrieve_full_tracker)
     keys = _without_details(SQLTrackerStore.keys)

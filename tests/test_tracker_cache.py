@@ -7,6 +7,7 @@ import asyncio
 import time
 
 import pytest
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from test_storage import PERSONAL, conversation, stored_rows
@@ -97,15 +98,43 @@ def test_what_is_kept_is_redacted_as_stored(database):
     assert all("Aisha" not in text and "M1 1AE" not in text for text in texts)
 
 
-def test_a_turn_that_starts_a_session_is_not_kept(database):
+def as_dicts(tracker) -> list[dict]:
+    return [event.as_dict() for event in tracker.events]
+
+
+def test_a_turn_that_starts_a_session_keeps_only_that_session_as_a_reload_would(database):
     store = store_for(database)
     started(store, "session")
+    turn(store, "session", "before the new session")
     tracker = asyncio.run(store.retrieve("session"))
     tracker.update(ActionExecuted("action_session_start"))
     tracker.update(SessionStarted())
     tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered(PERSONAL, intent={"name": "myth_spying", "confidence": 0.9}))
     asyncio.run(store.save(tracker))
-    assert "session" not in store.recent._kept
+    kept = store.recent._kept["session"].tracker
+    reloaded = asyncio.run(store_for(database).retrieve("session"))
+    assert as_dicts(kept) == as_dicts(reloaded)
+    assert isinstance(kept.events[0], SessionStarted) and len(kept.events) == 3
+    assert kept.latest_message.text == reloaded.latest_message.text != PERSONAL
+    assert asyncio.run(store.retrieve("session")) is kept
+
+
+def test_a_new_conversation_is_written_in_single_inserts_and_kept_from_its_first_turn(database):
+    store = store_for(database)
+    as_rasa_uses_it = FailSafeTrackerStore(store)  # Rasa's server calls the store through wrappers
+    tracker = asyncio.run(as_rasa_uses_it.get_or_create_tracker("new-conversation"))
+    assert len(stored_rows(database, "new-conversation")) == 1  # Rasa's first action_listen, saved at once
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(UserUttered("hello", intent={"name": "greet", "confidence": 0.9}))
+    tracker.update(BotUttered("Hello."))
+    asyncio.run(as_rasa_uses_it.save(tracker))
+    assert len(stored_rows(database, "new-conversation")) == 6  # each event once
+    kept = store.recent._kept["new-conversation"].tracker
+    assert as_dicts(kept) == as_dicts(asyncio.run(store_for(database).retrieve("new-conversation")))
+    assert asyncio.run(store.retrieve("new-conversation")) is kept
 
 
 def test_kept_trackers_expire_and_are_bounded(database, monkeypatch):
