@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 
 import pytest
@@ -61,12 +62,43 @@ def test_two_instances_never_hold_the_same_conversation_at_once(stores):
     assert hammer(stores, [f"c{i}" for i in range(3)]) == []
 
 
-def test_rasa_s_own_redis_lock_store_does_let_two_hold_it_which_is_why_the_mutex_exists(stores):
-    """Guards the guard: with the bookkeeping mutex taken away, the same load finds an overlap."""
+def test_rasa_s_own_redis_lock_store_does_let_two_hold_it_which_is_why_the_scripts_exist(stores):
+    """Guards the guard: with Rasa's own read-change-write steps, the same load finds an overlap."""
     bare = [RedisLockStore.__new__(RedisLockStore) for _ in stores]
     for plain, store in zip(bare, stores, strict=True):
         plain.__dict__.update(store.__dict__)
     assert hammer(bare, [f"c{i}" for i in range(3)]) != []
+
+
+def test_the_scripts_keep_rasa_s_format_and_ticket_order(stores):
+    store, other = stores
+    first = store.issue_ticket("order", lock_lifetime=30)
+    second = other.issue_ticket("order", lock_lifetime=30)
+    lock = other.get_lock("order")  # Rasa's own reading of the stored value
+    assert (first, second) == (0, 1)
+    assert [ticket.number for ticket in lock.tickets] == [0, 1] and lock.conversation_id == "order"
+    assert not lock.is_locked(first) and lock.is_locked(second)
+    assert all(abs(ticket.expires - time.time() - 30) < 5 for ticket in lock.tickets)
+    store.cleanup("order", first)
+    assert not other.get_lock("order").is_locked(second)
+    other.cleanup("order", second)
+    assert store.red.get(store.key_prefix + "order") is None  # no ticket left: the lock is gone
+
+
+def test_expired_tickets_are_dropped_and_numbering_goes_on(stores):
+    store, _ = stores
+    store.issue_ticket("expiring", lock_lifetime=-1)  # already expired, like a crashed instance's
+    live = store.issue_ticket("expiring", lock_lifetime=30)
+    assert live == 0  # Rasa drops expired tickets before numbering, so the queue starts again
+    store.update_lock("expiring")
+    assert [ticket.number for ticket in store.get_lock("expiring").tickets] == [0]
+    store.cleanup("expiring", live)
+
+
+def test_redis_unreachable_is_rasa_s_lock_error(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    with pytest.raises(LockError, match="Error while acquiring lock"):
+        RedisURLLockStore().issue_ticket("nowhere")
 
 
 def test_the_url_gives_host_port_database_and_password(monkeypatch):
