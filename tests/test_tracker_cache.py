@@ -4,17 +4,24 @@ stored, and never an excuse to write an event twice or to miss a change made els
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
-from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    SessionStarted,
+    UserUttered,
+    deserialise_events,
+)
 from test_storage import PERSONAL, conversation, stored_rows
 
 from prevent_assistant import tracker_cache
 from prevent_assistant.db.conversations import delete_conversation
-from prevent_assistant.tracker_store import RedactingSQLTrackerStore
+from prevent_assistant.tracker_store import RedactingSQLTrackerStore, _event_classes, events_from_json
 
 
 def store_for(url: str) -> RedactingSQLTrackerStore:
@@ -135,6 +142,37 @@ def test_a_new_conversation_is_written_in_single_inserts_and_kept_from_its_first
     kept = store.recent._kept["new-conversation"].tracker
     assert as_dicts(kept) == as_dicts(asyncio.run(store_for(database).retrieve("new-conversation")))
     assert asyncio.run(store.retrieve("new-conversation")) is kept
+
+
+def test_a_reload_is_rasa_s_own_event_for_event(database):
+    store = RedactingSQLTrackerStore(domain=Domain.load("domain.yml"), url=database)
+    started(store, "reloaded")
+    turn(store, "reloaded", PERSONAL)
+    tracker = asyncio.run(store.retrieve("reloaded"))
+    tracker.update(ActionExecuted("action_session_start"))  # a second session: only it is reloaded
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    asyncio.run(store.save(tracker))
+    turn(store, "reloaded", "and in the second session?")
+    store.recent.forget("reloaded")
+    ours = asyncio.run(store.retrieve("reloaded"))
+    rasas = asyncio.run(SQLTrackerStore.retrieve(store, "reloaded"))
+    assert as_dicts(ours) == as_dicts(rasas) and isinstance(ours.events[0], SessionStarted)
+    assert ours.current_state() == rasas.current_state()
+
+
+def test_an_event_type_defined_later_takes_rasa_s_lookup():
+    assert "late_event_for_test" not in _event_classes()  # the table is made before the class exists
+
+    class LateEvent(ActionExecuted):
+        type_name = "late_event_for_test"
+
+    stored = {"event": "late_event_for_test", "name": "action_listen", "timestamp": 1.0}
+    ours, rasas = events_from_json([json.dumps(stored)]), deserialise_events([stored])
+    assert [e.as_dict() for e in ours] == [e.as_dict() for e in rasas] and len(ours) == 1
+    with pytest.raises(ValueError, match="Unknown event name"):
+        events_from_json([json.dumps({"event": "no_such_event"})])
+    assert events_from_json([json.dumps({"no": "event key"})]) == []
 
 
 def test_kept_trackers_expire_and_are_bounded(database, monkeypatch):
