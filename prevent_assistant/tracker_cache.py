@@ -3,10 +3,12 @@
 Every message costs Rasa's SQL tracker store a full reload (every event of the session, parsed from JSON
 and replayed into a tracker) and, on saving, a `COUNT` of the stored events to find which ones are new:
 together about a third of the Rasa server's time (bench/README.md). A person's next message usually comes
-back to the same process within a minute, so the tracker the last turn saved is kept here, and the next
-turn checks with one indexed `COUNT` that the database still holds exactly what it held then. Anything
-else that touched the conversation (another instance answering it, a deletion, the retention purge)
-changes that count, and the tracker is then reloaded from the database as before.
+back to the same process within a minute, so the tracker the last turn saved is kept here. The next turn
+reads, in one indexed query, the stored rows from the one that holds the kept tracker's last event: if that
+row is still that event, nothing before it was deleted or replaced, and any rows after it (another instance
+answered a turn: with several Sanic workers, about every other one) are appended to the kept tracker.
+Anything else (a deletion, the retention purge, a new session begun elsewhere) means a reload from the
+database as before (`prevent_assistant/tracker_store.py`).
 
 What is kept is what a reload would return: the person's messages already redacted, as stored, and after
 a turn that started a new conversation session, only that session's events. A tracker is kept for at most
@@ -46,7 +48,9 @@ class Lent:
 
 
 @dataclass
-class _Kept:
+class Kept:
+    """A tracker saved by this process, and how many events the database held for it then."""
+
     tracker: DialogueStateTracker
     database_rows: int
     stored_events: int
@@ -54,23 +58,25 @@ class _Kept:
 
 
 class RecentTrackers:
-    """Trackers saved by this process, each valid while the database's row count for it is unchanged."""
+    """Trackers saved by this process, each valid while the database still holds the events it was saved
+    with (the tracker store checks, and catches a kept tracker up with events appended elsewhere)."""
 
     def __init__(self, max_conversations: int = MAX_CONVERSATIONS, ttl: float = TTL_SECONDS) -> None:
         self.max_conversations = max_conversations
         self.ttl = ttl
-        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._kept: OrderedDict[str, Kept] = OrderedDict()
         self._lent: OrderedDict[str, Lent] = OrderedDict()
 
-    def take(self, sender_id: str, database_rows: int) -> DialogueStateTracker | None:
-        """The kept tracker if the database still holds what it held when it was saved; it leaves the
-        cache either way (Rasa changes it during the turn, and it comes back when saved)."""
+    def take(self, sender_id: str) -> Kept | None:
+        """The kept tracker, unexpired and unchanged since it was saved, for the caller to check against
+        the database; it leaves the cache either way (Rasa changes it during the turn, and it comes back
+        when saved)."""
         kept = self._kept.pop(sender_id, None)
-        if kept is None or kept.expires < time.monotonic() or kept.database_rows != database_rows:
+        if kept is None or kept.expires < time.monotonic():
             return None
         if len(kept.tracker.events) != kept.stored_events:  # changed after saving, by a turn that failed
             return None
-        return kept.tracker
+        return kept
 
     def lend(self, sender_id: str, tracker: DialogueStateTracker, database_rows: int) -> None:
         now = time.monotonic()
@@ -103,7 +109,7 @@ class RecentTrackers:
             self.lend(sender_id, kept.tracker, kept.database_rows)
 
     def keep(self, tracker: DialogueStateTracker, database_rows: int) -> None:
-        self._kept[tracker.sender_id] = _Kept(
+        self._kept[tracker.sender_id] = Kept(
             tracker, database_rows, len(tracker.events), time.monotonic() + self.ttl
         )
         self._kept.move_to_end(tracker.sender_id)

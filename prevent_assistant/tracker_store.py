@@ -2,9 +2,10 @@
 
 Configured in endpoints.yml. Redaction happens as events are written, so the model still classified the
 original words, but names, numbers and addresses never reach the database. The tracker each turn saves is
-kept for the conversation's next turn while the database shows nothing else has changed it
-(`prevent_assistant/tracker_cache.py`), which spares a full reload and a `COUNT` per message; a new
-conversation's tracker is written the same way and kept from its first turn.
+kept for the conversation's next turn (`prevent_assistant/tracker_cache.py`): the next turn checks with one
+indexed query that the database still holds its events, and catches it up with any that another instance
+appended since, which spares a full reload and Rasa's `COUNT` per message. A new conversation's tracker is
+written the same way and kept from its first turn.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from prevent_assistant.db.conversations import delete_conversation
 from prevent_assistant.names import DELETE_CONVERSATION_ACTION
 from prevent_assistant.redaction import redact
 from prevent_assistant.settings import database_url
-from prevent_assistant.tracker_cache import Lent, RecentTrackers
+from prevent_assistant.tracker_cache import Kept, Lent, RecentTrackers
 
 logger = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -116,19 +117,47 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     @_without_details
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        """The conversation's tracker: the one this process kept after the last turn if the database still
-        holds the same number of events for it (one indexed `COUNT`), else Rasa's full reload."""
+        """The conversation's tracker: the one this process kept after the last turn, caught up with any
+        events another instance appended since (one indexed query), else a full reload."""
+        kept = self.recent.take(sender_id)
+        found = self._caught_up(sender_id, kept) if kept is not None else None
+        tracker, database_rows = found or self._counted_reload(sender_id)
+        if tracker is None:
+            self.recent.lend_new(sender_id)  # Rasa now creates the tracker and saves it at once
+            return None
+        self.recent.lend(sender_id, tracker, database_rows)
+        return tracker
+
+    def _caught_up(self, sender_id: str, kept: Kept) -> tuple[DialogueStateTracker, int] | None:
+        """The kept tracker with the events stored after its own, if the database still holds its events
+        where it left them: the row where its last event was stored is that event (same type and
+        timestamp), so nothing before it was deleted or replaced. None if that is not so, or if a new
+        session started since (a reload then returns only that session)."""
+        last = kept.tracker.events[-1] if kept.tracker.events else None
+        if last is None or kept.database_rows < 1:
+            return None
+        event = self.SQLEvent
+        with self.session_scope() as session:
+            query = session.query(event.type_name, event.timestamp, event.data).filter(
+                event.sender_id == sender_id
+            )
+            rows = query.order_by(event.id).offset(kept.database_rows - 1).all()
+        if not rows or (rows[0].type_name, rows[0].timestamp) != (last.type_name, last.timestamp):
+            return None
+        appended = rows[1:]
+        if any(row.type_name == SessionStarted.type_name for row in appended):
+            return None
+        for new_event in events_from_json(row.data for row in appended):
+            kept.tracker.update(new_event)
+        return kept.tracker, kept.database_rows + len(appended)
+
+    def _counted_reload(self, sender_id: str) -> tuple[DialogueStateTracker | None, int]:
+        """How many events the database holds for the conversation, and its tracker reloaded (None if it
+        holds none)."""
         with self.session_scope() as session:
             rows = session.query(func.count(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id)
             database_rows = int(rows.scalar() or 0)
-        if database_rows == 0:
-            self.recent.forget(sender_id)
-            self.recent.lend_new(sender_id)  # Rasa now creates the tracker and saves it at once
-            return None
-        tracker = self.recent.take(sender_id, database_rows) or self._reload(sender_id)
-        if tracker is not None:
-            self.recent.lend(sender_id, tracker, database_rows)
-        return tracker
+        return (self._reload(sender_id) if database_rows else None), database_rows
 
     def _reload(self, sender_id: str) -> DialogueStateTracker | None:
         """Rasa's reload (`SQLTrackerStore._retrieve`: the latest session's events, replayed), reading only
