@@ -70,8 +70,9 @@ validate: install  ## Rasa's data validation (any warning fails) and the project
 test-stories: install $(MODEL)  ## Conversation tests in tests/test_stories.yml; any wrong prediction fails
 	$(BIN)/rasa test core --e2e --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/stories
 
+# --durations: the slowest tests, printed at the end, so a slower suite shows where (CI's log keeps them).
 pytest: install $(MODEL) test-deps  ## Content, model, action, storage, webhook and browser tests
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 bench: install $(MODEL)  ## Benchmark the real stack: latency, load, start-up, memory, NLU vs baseline (BENCH_ARGS=--quick)
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt

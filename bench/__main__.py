@@ -17,6 +17,8 @@ import resource
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ import click
 
 from bench import anchor, floor, machine, procfs, profiling, quality, report, training
 from bench.conversations import all_texts
-from bench.load import SUSTAINED_P95_MS, one_at_a_time, open_loop, summarise, sustained, wait_until_idle
+from bench.load import SUSTAINED_P95_MS, interleaved, open_loop, summarise, sustained, wait_until_idle
 from bench.options import LADDER, RESULTS, TARGETS, Options
 from bench.stack import (
     Configuration,
@@ -178,49 +180,65 @@ def profile_run(running: RunningConfiguration, options: Options, stamp: str) -> 
     }
 
 
+@contextmanager
+def start_configuration(
+    configuration: Configuration, model: Path, credentials: Path, log_dir: Path, work_dir: Path
+) -> Iterator[RunningConfiguration]:
+    click.echo(f"  starting {configuration.key}: {configuration.title}")
+    ports = (free_port(), free_port())
+    log_dir = log_dir / configuration.key
+    starting = servers(configuration, model, ports, credentials, log_dir, work_dir)
+    with started(configuration, starting, log_dir) as running:
+        click.echo(f"    ready: {running.started}")
+        yield running
+
+
+def all_cpu_counters(running: dict[str, RunningConfiguration]) -> dict[str, float]:
+    """`cpu_counters` of every configuration at once, each server process named by its configuration."""
+    merged: dict[str, float] = {}
+    for key, configuration in running.items():
+        counters = cpu_counters(configuration)
+        merged.update({f"{key} {name}": counters[name] for name in configuration.pids()})
+        merged.update({name: value for name, value in counters.items() if name not in configuration.pids()})
+    return merged
+
+
+def one_at_a_time(running: dict[str, RunningConfiguration], options: Options) -> dict[str, dict[str, Any]]:
+    """Every configuration one message at a time, interleaved (`bench.load.interleaved`)."""
+    click.echo(f"  one at a time, interleaved: {', '.join(running)}")
+    before, started_at = all_cpu_counters(running), time.perf_counter()
+    servers = {key: (r.webhook_url, not r.configuration.stock) for key, r in running.items()}
+    outcomes = asyncio.run(
+        interleaved(servers, options.sequential, options.sequential_warmup, options.seed, options.timeout)
+    )
+    used = cores_used(before, all_cpu_counters(running), time.perf_counter() - started_at)
+    summaries = {
+        key: {**summarise(found), "other_work_cores": used["other work"]} for key, found in outcomes.items()
+    }
+    for key, summary in summaries.items():
+        click.echo(f"    {key}: {summary['latency_ms']}")
+    return summaries
+
+
 def measure_configuration(
-    configuration: Configuration,
-    model: Path,
-    credentials: Path,
-    options: Options,
-    log_dir: Path,
-    work_dir: Path,
-    stamp: str,
+    running: RunningConfiguration, sequential: dict[str, Any], options: Options, stamp: str
 ) -> dict[str, Any]:
+    configuration = running.configuration
     click.echo(f"  configuration {configuration.key}: {configuration.title}")
     result: dict[str, Any] = {
         "title": configuration.title,
         "endpoints": str((configuration.endpoints or PROJECT.endpoints).relative_to(ROOT)),
         "rasa_env": {k: v for k, v in configuration.rasa_env.items() if "PASSWORD" not in k.upper()},
+        "database": {k: running.database[k] for k in ("engine", "note")},
+        "started": running.started,
+        "one_at_a_time": sequential,
     }
-    ports = (free_port(), free_port())
-    log_dir = log_dir / configuration.key
-    starting = servers(configuration, model, ports, credentials, log_dir, work_dir)
-    with started(configuration, starting, log_dir) as running:
-        result["database"] = {k: running.database[k] for k in ("engine", "note")}
-        result["started"] = running.started
-        click.echo(f"    ready: {running.started}")
-        before, started_at = cpu_counters(running), time.perf_counter()
-        sequential = asyncio.run(
-            one_at_a_time(
-                running.webhook_url,
-                options.sequential,
-                options.sequential_warmup,
-                options.seed,
-                options.timeout,
-                check=not configuration.stock,
-            )
-        )
-        result["one_at_a_time"] = summarise(sequential)
-        used = cores_used(before, cpu_counters(running), time.perf_counter() - started_at)
-        result["one_at_a_time"]["other_work_cores"] = used["other work"]
-        click.echo(f"    one at a time: {result['one_at_a_time']['latency_ms']}")
-        runs = [load_run(running, rate, options) for rate in options.rates]
-        result["capacity"] = capacity(running, runs, options)
-        result["rates"] = sorted(runs, key=lambda r: r["offered_per_s"])
-        if options.profile and configuration.key == "A":
-            result["profile"] = profile_run(running, options, stamp)
-        result["processes_after_load"] = running.snapshot()
+    runs = [load_run(running, rate, options) for rate in options.rates]
+    result["capacity"] = capacity(running, runs, options)
+    result["rates"] = sorted(runs, key=lambda r: r["offered_per_s"])
+    if options.profile and configuration.key == "A":
+        result["profile"] = profile_run(running, options, stamp)
+    result["processes_after_load"] = running.snapshot()
     return result
 
 
@@ -265,17 +283,27 @@ def run(options: Options, stamp: str) -> dict[str, Any]:
         redis_url = options.redis_url if redis_reachable(options.redis_url) else None
         results["redis"] = {"url": options.redis_url, "reachable": bool(redis_url)}
         results["configurations"] = {}
-        for configuration in configurations(ROOT, redis_url, options.server_env()):
-            if configuration.key not in options.configs:
-                continue
-            served = model
-            if configuration.stock:
-                click.echo("  training the stock `rasa init` bot (rasa train --force)...")
-                results["anchor_training"] = anchor.train(work_dir, log_dir / "train-stock.log")
-                served = Path(results["anchor_training"]["model_path"])
-            results["configurations"][configuration.key] = measure_configuration(
-                configuration, served, credentials, options, log_dir, work_dir, stamp
-            )
+        selected = [
+            c for c in configurations(ROOT, redis_url, options.server_env()) if c.key in options.configs
+        ]
+        # Every configuration is started (one after another, each timed while the others wait idle), then
+        # measured one message at a time, interleaved, then at each rate, one configuration at a time.
+        with ExitStack() as running_stack:
+            running: dict[str, RunningConfiguration] = {}
+            for configuration in selected:
+                served = model
+                if configuration.stock:
+                    click.echo("  training the stock `rasa init` bot (rasa train --force)...")
+                    results["anchor_training"] = anchor.train(work_dir, log_dir / "train-stock.log")
+                    served = Path(results["anchor_training"]["model_path"])
+                running[configuration.key] = running_stack.enter_context(
+                    start_configuration(configuration, served, credentials, log_dir, work_dir)
+                )
+            sequential = one_at_a_time(running, options)
+            for key, configuration_running in running.items():
+                results["configurations"][key] = measure_configuration(
+                    configuration_running, sequential[key], options, stamp
+                )
     results["run"]["load_average_1min"] = {"start": load_at_start, "end": machine.load_average()}
     results["run"]["seconds"] = round(time.perf_counter() - begun)
     results["run"]["logs"] = str(log_dir.relative_to(ROOT))

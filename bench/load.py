@@ -97,21 +97,29 @@ def _next(stream: Iterator[Conversation], current: Conversation | None) -> Conve
     return next(stream) if current is None or current.finished else current
 
 
-async def one_at_a_time(
-    url: str, messages: int, warmup: int, seed: int, timeout: float, check: bool = True
-) -> list[Outcome]:
-    """Whole scripted conversations, one message at a time: the latency a person sees on an idle server."""
-    stream = conversations(seed)
-    conversation: Conversation | None = None
-    outcomes: list[Outcome] = []
+async def interleaved(
+    servers: dict[str, tuple[str, bool]], messages: int, warmup: int, seed: int, timeout: float
+) -> dict[str, list[Outcome]]:
+    """Whole scripted conversations, one message at a time (the latency a person sees on an idle server),
+    on several servers (key: webhook URL, and whether to check replies) in the same minutes: one message
+    to each in turn, the order rotating every round, so each gets the same conversations and a change in
+    the shared machine's speed touches them all alike."""
+    streams = {key: conversations(seed) for key in servers}
+    current: dict[str, Conversation | None] = dict.fromkeys(servers)
+    outcomes: dict[str, list[Outcome]] = {key: [] for key in servers}
+    keys = list(servers)
     async with client_session(timeout) as session:
         for index in range(warmup + messages):
-            conversation = _next(stream, conversation)
-            turn = conversation.next_turn()
-            started = time.perf_counter()
-            error, unexpected = await post(session, url, conversation.sender, turn, check)
-            latency = time.perf_counter() - started
-            outcomes.append(Outcome(0.0, latency, error, unexpected, turn.kind, measured=index >= warmup))
+            for key in keys[index % len(keys) :] + keys[: index % len(keys)]:
+                url, check = servers[key]
+                conversation = current[key] = _next(streams[key], current[key])
+                turn = conversation.next_turn()
+                started = time.perf_counter()
+                error, unexpected = await post(session, url, conversation.sender, turn, check)
+                latency = time.perf_counter() - started
+                outcomes[key].append(
+                    Outcome(0.0, latency, error, unexpected, turn.kind, measured=index >= warmup)
+                )
     return outcomes
 
 

@@ -11,12 +11,15 @@ import json
 import subprocess
 import sys
 import tarfile
+import uuid
 from pathlib import Path
 
 import pytest
+import requests
+from test_storage import PERSONAL, stored_rows
 
+from conftest import LOG_DIR, start_stack
 from prevent_assistant.rasa_server import model_argument, why_tensorflow
-from prevent_assistant.serve import Stack
 from prevent_assistant.tensorflow_placeholder import WITHOUT_TENSORFLOW, needs_tensorflow
 
 TENSORFLOW_LIBRARY = "_pywrap_tensorflow_internal"
@@ -123,10 +126,18 @@ def test_other_commands_keep_tensorflow(arguments: list[str]):
     assert why_tensorflow(arguments) == "it is not `rasa run` with a --model file"
 
 
-def test_the_stacks_rasa_server_runs_without_tensorflow(stack: Stack):
-    maps = Path(f"/proc/{stack.processes.pid('rasa')}/maps").read_text()
+def test_a_stacks_rasa_server_runs_without_tensorflow_and_still_redacts(sqlite_url: str):
+    log_file = LOG_DIR / "rasa.log"
+    logged_before = log_file.stat().st_size if log_file.exists() else 0
+    with start_stack(sqlite_url) as stack:
+        maps = Path(f"/proc/{stack.processes.pid('rasa')}/maps").read_text()
+        sender = uuid.uuid4().hex
+        reply = requests.post(stack.webhook_url, json={"sender": sender, "message": PERSONAL}, timeout=30)
     assert "libpython" in maps or "python" in maps  # the map of the right, live process
     assert TENSORFLOW_LIBRARY not in maps
-    assert stack.processes.log_dir is not None
-    log = (stack.processes.log_dir / "rasa.log").read_text("utf-8", "replace")
+    assert reply.status_code == 200 and reply.json()
+    stored = " ".join(stored_rows(sqlite_url, sender))
+    assert "[name]" in stored and "Aisha" not in stored  # redacted by spaCy's tokenizer, not withheld
+    log = log_file.read_text("utf-8", "replace")[logged_before:]
     assert "Rasa server is up and running" in log and "with TensorFlow" not in log
+    assert "redaction failed" not in log
