@@ -37,6 +37,13 @@ def turn(store: RedactingSQLTrackerStore, sender: str, text: str) -> None:
     asyncio.run(store.save(tracker))
 
 
+def begin_session(tracker) -> None:
+    """The events Rasa's `action_session_start` adds when a new session begins."""
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+
+
 def started(store: RedactingSQLTrackerStore, sender: str) -> None:
     asyncio.run(store.save(conversation(sender, "hello")))
 
@@ -94,9 +101,7 @@ def test_a_session_begun_elsewhere_is_reloaded_as_that_session(database):
     started(here, "sessions")
     turn(here, "sessions", "in the first session")
     other = asyncio.run(elsewhere.retrieve("sessions"))
-    other.update(ActionExecuted("action_session_start"))
-    other.update(SessionStarted())
-    other.update(ActionExecuted("action_listen"))
+    begin_session(other)
     asyncio.run(elsewhere.save(other))
     tracker = asyncio.run(here.retrieve("sessions"))
     assert isinstance(tracker.events[0], SessionStarted) and len(tracker.events) == 2
@@ -147,9 +152,7 @@ def test_a_turn_that_starts_a_session_keeps_only_that_session_as_a_reload_would(
     started(store, "session")
     turn(store, "session", "before the new session")
     tracker = asyncio.run(store.retrieve("session"))
-    tracker.update(ActionExecuted("action_session_start"))
-    tracker.update(SessionStarted())
-    tracker.update(ActionExecuted("action_listen"))
+    begin_session(tracker)
     tracker.update(UserUttered(PERSONAL, intent={"name": "myth_spying", "confidence": 0.9}))
     asyncio.run(store.save(tracker))
     kept = store.recent._kept["session"].tracker
@@ -165,9 +168,7 @@ def test_a_new_conversation_is_written_in_single_inserts_and_kept_from_its_first
     as_rasa_uses_it = FailSafeTrackerStore(store)  # Rasa's server calls the store through wrappers
     tracker = asyncio.run(as_rasa_uses_it.get_or_create_tracker("new-conversation"))
     assert len(stored_rows(database, "new-conversation")) == 1  # Rasa's first action_listen, saved at once
-    tracker.update(ActionExecuted("action_session_start"))
-    tracker.update(SessionStarted())
-    tracker.update(ActionExecuted("action_listen"))
+    begin_session(tracker)
     tracker.update(UserUttered("hello", intent={"name": "greet", "confidence": 0.9}))
     tracker.update(BotUttered("Hello."))
     asyncio.run(as_rasa_uses_it.save(tracker))
@@ -182,9 +183,7 @@ def test_a_reload_is_rasa_s_own_event_for_event(database):
     started(store, "reloaded")
     turn(store, "reloaded", PERSONAL)
     tracker = asyncio.run(store.retrieve("reloaded"))
-    tracker.update(ActionExecuted("action_session_start"))  # a second session: only it is reloaded
-    tracker.update(SessionStarted())
-    tracker.update(ActionExecuted("action_listen"))
+    begin_session(tracker)  # a second session: only it is reloaded
     asyncio.run(store.save(tracker))
     turn(store, "reloaded", "and in the second session?")
     store.recent.forget("reloaded")
