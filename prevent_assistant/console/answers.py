@@ -67,6 +67,13 @@ def form_value(request: Request, name: str) -> str:
     return str((request.form or {}).get(name) or "")
 
 
+def with_reason(request: Request, summary: str) -> str:
+    """A proposed change's summary, followed by the proposer's reason from the form, if they gave one: on
+    one line, at most REASON_LENGTH characters, as the changes page shows it."""
+    reason = " ".join(form_value(request, "reason").split())[:REASON_LENGTH]
+    return f"{summary}: {reason}" if reason else summary
+
+
 # --- The list ----------------------------------------------------------------------------------------
 def answer_rows(root: Path) -> list[dict[str, Any]]:
     """Every variation of every response but the clips, with where it is written and how it begins."""
@@ -292,10 +299,7 @@ async def propose(request: Request, name: str) -> HTTPResponse:
         values = {"text": form_value(request, "text")}
         payload = {"variation": number, "text": values["text"]}
     text = wording()
-    summary = text["summaries"][kind].format(target=target)
-    reason = " ".join(form_value(request, "reason").split())[:REASON_LENGTH]
-    if reason:
-        summary = f"{summary}: {reason}"
+    summary = with_reason(request, text["summaries"][kind].format(target=target))
     try:
         change = await asyncio.to_thread(
             changes.propose, root, kind, target, payload, acting(request), summary

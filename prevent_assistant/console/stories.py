@@ -25,7 +25,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from prevent_assistant.console.answers import acting, form_value, project_of
+from prevent_assistant.console.answers import acting, form_value, project_of, with_reason
 from prevent_assistant.console.answers import wording as change_wording
 from prevent_assistant.console.stats import topic_words
 from prevent_assistant.console.web import Paging, audit, page_asked, redirect, render, require_role
@@ -48,7 +48,6 @@ from prevent_assistant.staff.validation.project import RULES, STORIES
 story_pages = Blueprint("console_stories")
 EDITORS = ("editor", "admin")
 PAGE_SIZE = 25
-REASON_LENGTH = 160
 SENTENCE = re.compile(r"^(.+?[.!?])(?=\s|$)", re.S)
 MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 
@@ -289,10 +288,7 @@ async def save(request: Request, sender: str, change_kind: str) -> HTTPResponse:
     else:
         file = TEST_FILE
         payload = {"name": name, "file": file, "steps": steps}
-    summary = text["summaries"][change_kind].format(target=name, file=file)
-    reason = " ".join(form_value(request, "reason").split())[:REASON_LENGTH]
-    if reason:
-        summary = f"{summary}: {reason}"
+    summary = with_reason(request, text["summaries"][change_kind].format(target=name, file=file))
     try:
         change = await asyncio.to_thread(
             changes.propose, root, change_kind, name, payload, acting(request), summary
